@@ -1,0 +1,73 @@
+//! Bazaar's application: routes, pages, server functions and the typed
+//! models they share between the server and the hydrated browser.
+
+pub mod catalog;
+#[cfg(feature = "ssr")]
+pub mod entity;
+pub mod error;
+pub mod money;
+#[cfg(feature = "ssr")]
+pub mod state;
+mod ui;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The storefront. Every route renders completely on the server
+/// (`SsrMode::Async`) so pages work without JavaScript and can answer
+/// with a real status code such as 404.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    ui::layout::provide_categories();
+    // Only ever runs in the browser: tells tests (and CSS) that the WASM
+    // has taken over the server-rendered page.
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            // Best effort: a missing marker only affects tests, which then fail loudly.
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/bazaar.css" />
+        <Title formatter=|text: String| format!("{text} · Bazaar") />
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <ui::layout::Header />
+            <main id="main">
+                <Routes fallback=|| view! { <ui::not_found::NotFound /> }>
+                    <Route path=path!("/") view=ui::home::HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/search") view=ui::listing::SearchPage ssr=SsrMode::Async />
+                    <Route path=path!("/c/:slug") view=ui::listing::CategoryPage ssr=SsrMode::Async />
+                    <Route path=path!("/p/:slug") view=ui::product::ProductPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+            <ui::layout::Footer />
+        </Router>
+    }
+}

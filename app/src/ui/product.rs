@@ -1,0 +1,146 @@
+//! The product page: gallery, variant picker, stock and reviews.
+
+use super::not_found::NotFound;
+use crate::catalog::api::get_product;
+use crate::catalog::model::{ProductDetail, Review};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// `/p/{slug}?variant={sku}`
+#[component]
+pub fn ProductPage() -> impl IntoView {
+    let path_params = use_params_map();
+    let query_params = use_query_map();
+    let slug = Memo::new(move |_| path_params.read().get("slug").unwrap_or_default());
+    let product = Resource::new(move || slug.get(), get_product);
+    let selected_sku = Signal::derive(move || query_params.read().get("variant"));
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading product…"</p> }>
+            {move || Suspend::new(async move {
+                match product.await {
+                    Ok(product) => view! { <ProductView product selected_sku /> }.into_any(),
+                    Err(AppError::NotFound(_)) => view! { <NotFound /> }.into_any(),
+                    Err(err) => view! { <p role="alert">{err.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// "Rated 4.2 out of 5 from 7 reviews" or "No reviews yet".
+fn rated_text(product: &ProductDetail) -> String {
+    match product.rating.average_text() {
+        None => "No reviews yet".to_string(),
+        Some(avg) => {
+            let count = product.rating.count;
+            format!("Rated {avg} out of 5 from {count} review{}", if count == 1 { "" } else { "s" })
+        }
+    }
+}
+
+#[component]
+fn ProductView(product: ProductDetail, selected_sku: Signal<Option<String>>) -> impl IntoView {
+    let rated = rated_text(&product);
+    let product = StoredValue::new(product);
+    let chosen = Memo::new(move |_| {
+        product.with_value(|p| p.pick_variant(selected_sku.read().as_deref()).cloned())
+    });
+    let price_text = move || chosen.read().as_ref().map(|v| format!("Price: {}", v.price)).unwrap_or_default();
+    let stock_text = move || chosen.read().as_ref().map_or_else(|| "Out of stock".to_string(), |v| v.stock_text());
+    let p = product.get_value();
+    let category_href = format!("/c/{}", p.category.slug);
+    let variant_links = p
+        .variants
+        .iter()
+        .map(|variant| {
+            let sku = variant.sku.clone();
+            let href = format!(
+                "/p/{}?{}",
+                p.slug,
+                form_urlencoded::Serializer::new(String::new()).append_pair("variant", &variant.sku).finish()
+            );
+            let is_chosen = Memo::new(move |_| chosen.read().as_ref().is_some_and(|v| v.sku == sku));
+            view! {
+                <a
+                    href=href
+                    class="variant"
+                    class:chosen=is_chosen
+                    class:sold-out=variant.stock == 0
+                    aria-current=move || is_chosen.get().then_some("true")
+                    title=variant.stock_text()
+                >
+                    {variant.label.clone()}
+                </a>
+            }
+        })
+        .collect_view();
+    view! {
+        <Title text=p.name.clone() />
+        <Meta name="description" content=p.description.clone() />
+        <nav aria-label="Breadcrumb" class="breadcrumb">
+            <ol>
+                <li>
+                    <a href="/">"Home"</a>
+                </li>
+                <li>
+                    <a href=category_href>{p.category.name.clone()}</a>
+                </li>
+                <li>
+                    <a href=format!("/p/{}", p.slug) aria-current="page">{p.name.clone()}</a>
+                </li>
+            </ol>
+        </nav>
+        <article class="product">
+            <div class="gallery">
+                {p
+                    .images
+                    .iter()
+                    .map(|image| {
+                        view! { <img src=image.url.clone() alt=image.alt.clone() width="400" height="400" /> }
+                    })
+                    .collect_view()}
+            </div>
+            <div class="product-info">
+                <h1>{p.name.clone()}</h1>
+                <p class="seller">"Sold by " {p.seller.clone()}</p>
+                <p class="rating">{rated.clone()}</p>
+                <section aria-label="Purchase options" class="purchase">
+                    <p class="price">{price_text}</p>
+                    <p class="stock" class:out=move || chosen.read().as_ref().is_none_or(|v| v.stock == 0)>
+                        {stock_text}
+                    </p>
+                    <fieldset class="variants">
+                        <legend>"Choose a variant"</legend>
+                        {variant_links}
+                    </fieldset>
+                </section>
+                <p class="description">{p.description.clone()}</p>
+                <ul class="tags" aria-label="Tags">
+                    {p.tags.iter().map(|tag| view! { <li>{tag.clone()}</li> }).collect_view()}
+                </ul>
+            </div>
+        </article>
+        <section aria-labelledby="reviews-heading" class="reviews">
+            <h2 id="reviews-heading">"Reviews"</h2>
+            <p>{rated}</p>
+            {p.reviews.into_iter().map(|review| view! { <ReviewView review /> }).collect_view()}
+        </section>
+    }
+}
+
+#[component]
+fn ReviewView(review: Review) -> impl IntoView {
+    view! {
+        <article class="review">
+            <h3>{review.title}</h3>
+            <p class="stars">{format!("{} out of 5 stars", review.rating)}</p>
+            <p>{review.body}</p>
+            <p class="byline">
+                {review.author} " · " <time datetime=review.date.clone()>{review.date.clone()}</time>
+                {review.verified_purchase.then(|| view! { " · " <span>"Verified purchase"</span> })}
+            </p>
+        </article>
+    }
+}

@@ -1,0 +1,37 @@
+//! A grid of product cards, used by the home page and listings.
+
+use crate::catalog::model::ProductCard;
+use leptos::prelude::*;
+
+/// Products as a labelled list of cards.
+#[component]
+pub fn ProductGrid(products: Vec<ProductCard>, label: &'static str) -> impl IntoView {
+    view! {
+        <ul class="product-grid" role="list" aria-label=label>
+            {products.into_iter().map(|card| view! { <li><Card card /></li> }).collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+fn Card(card: ProductCard) -> impl IntoView {
+    let href = format!("/p/{}", card.slug);
+    view! {
+        <article class="card">
+            {card
+                .image
+                .as_ref()
+                .map(|image| {
+                    view! {
+                        <img src=image.url.clone() alt=image.alt.clone() width="240" height="240" loading="lazy" />
+                    }
+                })}
+            <h2 class="card-title">
+                <a href=href>{card.name.clone()}</a>
+            </h2>
+            <p class="price">{card.price_text()}</p>
+            <p class="rating">{card.rating.describe()}</p>
+            {(!card.in_stock).then(|| view! { <p class="badge">"Out of stock"</p> })}
+        </article>
+    }
+}

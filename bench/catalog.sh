@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Benchmarks Bazaar's catalog pages against a bare axum handler.
+#
+# Builds the release app (cargo leptos) and the load generator, starts the
+# server on 127.0.0.1:$PORT with a fresh, seeded SQLite database in a temp
+# dir, waits until / answers 200, runs http-bench, and writes the output to
+# bench/results/catalog-<date>-<time>.txt. The server is stopped on exit.
+#
+# Usage: bench/catalog.sh [--no-build] [extra http-bench args, e.g. --json]
+# Env:   CONCURRENCY (16)  DURATION (10)  WARMUP (2)  PORT (3300)
+#        RUST_LOG is passed through to the server unchanged.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+
+CONCURRENCY="${CONCURRENCY:-16}"
+DURATION="${DURATION:-10}"
+WARMUP="${WARMUP:-2}"
+PORT="${PORT:-3300}"
+BASE_URL="http://127.0.0.1:${PORT}"
+SERVER_BIN="target/release/server"
+BENCH_BIN="target/release/http-bench"
+READY_TIMEOUT_SECS=120
+
+build=1
+if [[ "${1:-}" == "--no-build" ]]; then
+    build=0
+    shift
+fi
+
+if ((build)); then
+    if ! cargo leptos --version >/dev/null 2>&1; then
+        echo "run deploy/start.sh once first to install the toolchain" >&2
+        exit 1
+    fi
+    echo "==> cargo leptos build --release"
+    cargo leptos build --release
+    echo "==> cargo build --release -p bench"
+    cargo build --release -p bench
+fi
+for bin in "$SERVER_BIN" "$BENCH_BIN"; do
+    if [[ ! -x "$bin" ]]; then
+        echo "missing $bin (run without --no-build)" >&2
+        exit 1
+    fi
+done
+
+# Refuse to measure whatever else might be listening on the port.
+if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE_URL/" || true)" != "000" ]]; then
+    echo "something already answers on $BASE_URL; stop it or set PORT=..." >&2
+    exit 1
+fi
+
+RESULTS_DIR="bench/results"
+mkdir -p "$RESULTS_DIR"
+STAMP="$(date +%Y%m%d-%H%M%S)"
+RESULT_FILE="$RESULTS_DIR/catalog-$STAMP.txt"
+SERVER_LOG="$RESULTS_DIR/catalog-$STAMP.server.log"
+TMP_DIR="$(mktemp -d -t bazaar-bench.XXXXXX)"
+SERVER_PID=""
+BENCH_PID=""
+
+# Short commit id, "(dirty)" if tracked files differ from it, "none" outside git.
+describe_commit() {
+    local commit
+    commit="$(git rev-parse --short HEAD 2>/dev/null)" || { echo none; return; }
+    git diff --quiet HEAD 2>/dev/null || commit+=" (dirty)"
+    echo "$commit"
+}
+
+cleanup() {
+    local status=$?
+    if [[ -n "$BENCH_PID" ]]; then
+        kill "$BENCH_PID" 2>/dev/null || true
+        wait "$BENCH_PID" 2>/dev/null || true
+    fi
+    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        # Up to 5 s for a graceful exit, then force it.
+        for _ in $(seq 50); do
+            kill -0 "$SERVER_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -9 "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    rm -rf "$TMP_DIR"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "==> starting $SERVER_BIN on $BASE_URL (db in $TMP_DIR, log in $SERVER_LOG)"
+LEPTOS_SITE_ROOT=target/site \
+LEPTOS_SITE_PKG_DIR=pkg \
+LEPTOS_OUTPUT_NAME=bazaar \
+LEPTOS_SITE_ADDR="127.0.0.1:${PORT}" \
+LEPTOS_ENV=PROD \
+DATABASE_URL="sqlite://${TMP_DIR}/bench.db?mode=rwc" \
+BAZAAR_SEED=demo \
+    "$SERVER_BIN" >"$SERVER_LOG" 2>&1 &
+SERVER_PID=$!
+
+echo "==> waiting for $BASE_URL/ to answer 200 (max ${READY_TIMEOUT_SECS} s)"
+deadline=$((SECONDS + READY_TIMEOUT_SECS))
+until [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE_URL/" || true)" == "200" ]]; do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        echo "server exited before becoming ready; last log lines:" >&2
+        tail -n 30 "$SERVER_LOG" >&2
+        exit 1
+    fi
+    if ((SECONDS >= deadline)); then
+        echo "server not ready after ${READY_TIMEOUT_SECS} s; last log lines:" >&2
+        tail -n 30 "$SERVER_LOG" >&2
+        exit 1
+    fi
+    sleep 1
+done
+echo "==> server ready after ${SECONDS} s"
+
+# Everything from here on goes to the terminal and the results file.
+exec 3> >(tee "$RESULT_FILE")
+TEE_PID=$!
+{
+    echo "# Bazaar catalog benchmark, $(date -Iseconds)"
+    echo "# commit: $(describe_commit)"
+    echo "# host: $(uname -srm), $(nproc) CPU(s); $(rustc --version 2>/dev/null || echo 'rustc ?')"
+    echo
+} >&3
+# Run in the background and `wait`, so a TERM/INT to this script is handled
+# at once (the trap then stops both http-bench and the server).
+"$BENCH_BIN" --baseline \
+    --concurrency "$CONCURRENCY" \
+    --duration "$DURATION" \
+    --warmup "$WARMUP" \
+    --url "$BASE_URL/" \
+    --url "$BASE_URL/c/clothing" \
+    --url "$BASE_URL/search?q=lamp&sort=price_asc" \
+    "$@" >&3 2>&1 &
+BENCH_PID=$!
+bench_status=0
+wait "$BENCH_PID" || bench_status=$?
+BENCH_PID=""
+exec 3>&-
+wait "$TEE_PID" 2>/dev/null || true
+
+if ((bench_status != 0)); then
+    echo "==> http-bench exited with status $bench_status; output in $RESULT_FILE" >&2
+    exit "$bench_status"
+fi
+echo "==> results written to $RESULT_FILE"

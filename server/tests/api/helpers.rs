@@ -1,0 +1,142 @@
+//! Spawning the application against a throwaway database.
+
+use leptos::prelude::LeptosOptions;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use server::config::{Config, SeedMode};
+use server::Application;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// Which database a test runs against.
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running server and a direct connection to its database.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+    _database: TestDatabase,
+}
+
+enum TestDatabase {
+    Sqlite(#[expect(dead_code, reason = "held so the directory outlives the test")] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { admin_url, name } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop runs inside the test's runtime, which cannot block on a
+            // future: drop the database from a thread with its own runtime.
+            let dropped = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                runtime.block_on(async {
+                    let admin = Database::connect(&admin_url).await.map_err(std::io::Error::other)?;
+                    admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await
+                        .map_err(std::io::Error::other)?;
+                    Ok::<_, std::io::Error>(())
+                })
+            })
+            .join();
+            if !matches!(dropped, Ok(Ok(()))) {
+                eprintln!("could not drop test database {name}");
+            }
+        }
+    }
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("BAZAAR_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+fn unique_name() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    format!("bazaar_test_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+impl TestApp {
+    /// Starts the server with the demo catalog on a new, empty database.
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let (database_url, database) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let url = format!("sqlite://{}/bazaar.db?mode=rwc", dir.path().display());
+                (url, TestDatabase::Sqlite(dir))
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                let name = unique_name();
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL is required at {admin_url} for these tests: {e}"));
+                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+                let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base).to_string();
+                (format!("{base}/{name}"), TestDatabase::Postgres { admin_url, name })
+            }
+        };
+        Self::spawn_on(database_url, database).await
+    }
+
+    async fn spawn_on(database_url: String, database: TestDatabase) -> TestApp {
+        let leptos = LeptosOptions::builder()
+            .output_name("bazaar")
+            .site_root("target/site")
+            .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+            .build();
+        let config = Config { database_url: database_url.clone(), seed: SeedMode::Demo, leptos };
+        let app = Application::build(config).await.expect("application starts");
+        let base = format!("http://{}", app.local_addr());
+        tokio::spawn(app.run());
+        let db = Database::connect(&database_url).await.expect("test connection");
+        TestApp { base, client: reqwest::Client::new(), db, _database: database }
+    }
+
+    /// GET a page; returns status and body.
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let response = self.client.get(format!("{}{path}", self.base)).send().await.expect("GET");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+
+    /// POST JSON to a server function; returns status and parsed body.
+    pub async fn post_json(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let response = self.client.post(format!("{}{path}", self.base)).json(&body).send().await.expect("POST");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        let value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("JSON from {path}, got: {text}"));
+        (status, value)
+    }
+
+    /// Runs `/api/catalog/search` with `query` and returns the results.
+    pub async fn search(&self, query: serde_json::Value) -> serde_json::Value {
+        let (status, body) = self.post_json("/api/catalog/search", serde_json::json!({ "query": query })).await;
+        assert_eq!(status, 200, "search {query}: {body}");
+        body
+    }
+}
+
+/// Declares one test per backend for an async check `fn(TestApp)`.
+macro_rules! on_both_backends {
+    ($($check:ident),* $(,)?) => {
+        $(
+            mod $check {
+                use super::*;
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    $check(crate::helpers::TestApp::spawn(crate::helpers::Backend::Sqlite).await).await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    $check(crate::helpers::TestApp::spawn(crate::helpers::Backend::Postgres).await).await;
+                }
+            }
+        )*
+    };
+}
+pub(crate) use on_both_backends;

@@ -1,0 +1,7 @@
+//! Integration tests: the real server on a free port, against a fresh
+//! database per test, called over HTTP. Every test runs on SQLite and on
+//! PostgreSQL (`BAZAAR_TEST_POSTGRES_URL`, default 127.0.0.1:5432); a
+//! missing PostgreSQL fails the PostgreSQL tests loudly.
+
+mod catalog;
+mod helpers;
