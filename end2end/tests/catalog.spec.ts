@@ -160,7 +160,7 @@ test('live search updates results and URL without a page load once hydrated', as
   await searchBox(page).pressSequentially('lamp');
 
   await expect(page).toHaveURL(/\/search\?(.*&)?q=lamp(&|$)/);
-  await expect(mainHeading(page)).toHaveText('Results for "lamp"');
+  await expect(mainHeading(page)).toHaveText('Results for \u201clamp\u201d');
   await expect(status).not.toHaveText(unfilteredStatus);
   await expect(productList(page).getByRole('link', { name: /Lamp/ }).first()).toBeVisible();
 

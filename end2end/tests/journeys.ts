@@ -61,7 +61,7 @@ export async function searchFromHeader(page: Page, query: string): Promise<void>
   await searchBox(page).press('Enter');
 
   await expect(page).toHaveURL(new RegExp(`/search\\?(.*&)?q=${encodeURIComponent(query)}(&|$)`));
-  await expect(mainHeading(page)).toHaveText(`Results for "${query}"`);
+  await expect(mainHeading(page)).toHaveText(`Results for \u201c${query}\u201d`);
   expect(await readResultCount(page), `"${query}" finds products`).toBeGreaterThan(0);
 }
 

@@ -35,8 +35,7 @@ impl Application {
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let db = db::connect_and_migrate(&config.database_url).await?;
         if config.seed == SeedMode::Demo {
-            let report = seed::seed_demo(&db, seed::DEMO_SEED).await?;
-            tracing::info!(?report, "demo data");
+            seed::seed_demo(&db, seed::DEMO_SEED).await?;
         }
         let addr = config.leptos.site_addr;
         let state = AppState { db, leptos_options: config.leptos };

@@ -235,21 +235,16 @@ fn FilterForm(parsed: Memo<ParsedQuery>, place: Place) -> impl IntoView {
                         </Suspense>
                     }
                 })}
-            <label>
-                "Min price"
-                <input name="min_price" inputmode="decimal" size="8" value=move || amount(query().min_price_cents) />
-            </label>
-            <label>
-                "Max price"
-                <input name="max_price" inputmode="decimal" size="8" value=move || amount(query().max_price_cents) />
-            </label>
+            <label for="filter-min-price">"Min price"</label>
+            <input id="filter-min-price" name="min_price" inputmode="decimal" size="8" value=move || amount(query().min_price_cents) />
+            <label for="filter-max-price">"Max price"</label>
+            <input id="filter-max-price" name="max_price" inputmode="decimal" size="8" value=move || amount(query().max_price_cents) />
             <label class="checkbox">
                 <input type="checkbox" name="in_stock" value="1" checked=move || query().in_stock />
                 "In stock only"
             </label>
-            <label>
-                "Minimum rating"
-                <select name="min_rating">
+            <label for="filter-min-rating">"Minimum rating"</label>
+            <select id="filter-min-rating" name="min_rating">
                     <option value="">"Any rating"</option>
                     {(1u8..=4)
                         .map(|stars| {
@@ -261,11 +256,9 @@ fn FilterForm(parsed: Memo<ParsedQuery>, place: Place) -> impl IntoView {
                             }
                         })
                         .collect_view()}
-                </select>
-            </label>
-            <label>
-                "Sort by"
-                <select name="sort">
+            </select>
+            <label for="filter-sort">"Sort by"</label>
+            <select id="filter-sort" name="sort">
                     {Sort::ALL
                         .into_iter()
                         .map(|sort| {
@@ -276,8 +269,7 @@ fn FilterForm(parsed: Memo<ParsedQuery>, place: Place) -> impl IntoView {
                             }
                         })
                         .collect_view()}
-                </select>
-            </label>
+            </select>
             <button type="submit">"Apply filters"</button>
         </Form>
     }
@@ -287,9 +279,8 @@ fn FilterForm(parsed: Memo<ParsedQuery>, place: Place) -> impl IntoView {
 #[component]
 fn CategorySelect(tree: CategoryTree, selected: Signal<Option<String>>) -> impl IntoView {
     view! {
-        <label>
-            "Category"
-            <select name="category">
+        <label for="filter-category">"Category"</label>
+        <select id="filter-category" name="category">
                 <option value="">"All categories"</option>
                 {tree
                     .categories
@@ -303,7 +294,6 @@ fn CategorySelect(tree: CategoryTree, selected: Signal<Option<String>>) -> impl 
                         }
                     })
                     .collect_view()}
-            </select>
-        </label>
+        </select>
     }
 }

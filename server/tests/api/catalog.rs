@@ -23,7 +23,7 @@ fn names(results: &Value) -> Vec<String> {
 async fn home_page_is_server_rendered_with_featured_products(app: TestApp) {
     let (status, body) = app.post_json("/api/catalog/home", json!({})).await;
     assert_eq!(status, 200);
-    let featured = products(&body);
+    let featured = body["featured"].as_array().expect("featured array");
     assert_eq!(featured.len(), 8);
 
     let (status, html) = app.get("/").await;
@@ -142,7 +142,7 @@ async fn listing_pages_render_results_server_side(app: TestApp) {
 
     let (status, html) = app.get("/c/clothing").await;
     assert_eq!(status, 200);
-    assert!(html.contains("<h1>Clothing</h1>"));
+    assert!(html.contains("<h1>Clothing"));
     let clothing = app.search(json!({ "category": "clothing" })).await;
     assert!(html.contains(&names(&clothing)[0]));
 }

@@ -29,7 +29,7 @@ enum TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let TestDatabase::Postgres { admin_url, name } = self {
-            let (admin_url, name) = (admin_url.clone(), name.clone());
+            let (admin_url, sql) = (admin_url.clone(), format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
             // Drop runs inside the test's runtime, which cannot block on a
             // future: drop the database from a thread with its own runtime.
             let dropped = std::thread::spawn(move || {
@@ -37,7 +37,7 @@ impl Drop for TestDatabase {
                 runtime.block_on(async {
                     let admin = Database::connect(&admin_url).await.map_err(std::io::Error::other)?;
                     admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute_unprepared(&sql)
                         .await
                         .map_err(std::io::Error::other)?;
                     Ok::<_, std::io::Error>(())
