@@ -33,7 +33,7 @@ async fn home_page_is_server_rendered_with_featured_products(app: TestApp) {
         let name = card["name"].as_str().expect("name");
         assert!(html.contains(name), "home page HTML lacks featured product {name}");
     }
-    assert!(html.contains(r#"aria-label="Search products""#) || html.contains(">Search products</label>"));
+    assert!(html.contains(r#"<label for="search-q""#) && html.contains(">Search products<"));
 }
 
 async fn full_text_search_ranks_name_matches_first(app: TestApp) {
