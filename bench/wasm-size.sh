@@ -8,6 +8,8 @@ set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
+# wasm-opt from npm (deploy/setup.sh --wasm-opt); Debian's breaks hydration.
+export PATH="$REPO_ROOT/target/tools/node_modules/.bin:$PATH"
 
 PKG_DIR="target/site/pkg"
 build=1

@@ -13,6 +13,22 @@ pub enum AppError {
     /// Input that cannot be accepted, tied to the form field it came from.
     #[error("{message}")]
     Validation { field: String, message: String },
+    /// The request needs a signed-in user and has none.
+    #[error("Please sign in.")]
+    Unauthorized,
+    /// The signed-in user may not do this (their role lacks it).
+    #[error("You do not have permission to do that.")]
+    Forbidden,
+    /// Fewer units are in stock than were asked for.
+    #[error("Only {available} of {item} left in stock.")]
+    OutOfStock { item: String, available: u32 },
+    /// The payment provider refused the payment; nothing was charged.
+    #[error("{0}")]
+    PaymentDeclined(String),
+    /// The request conflicts with the current state (e.g. an illegal
+    /// order transition, or a stale version).
+    #[error("{0}")]
+    Conflict(String),
     /// A failure on our side; the details are in the server log only.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -28,6 +44,10 @@ impl AppError {
         match self {
             AppError::NotFound(_) => 404,
             AppError::Validation { .. } => 422,
+            AppError::Unauthorized => 401,
+            AppError::Forbidden => 403,
+            AppError::OutOfStock { .. } | AppError::Conflict(_) => 409,
+            AppError::PaymentDeclined(_) => 402,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }

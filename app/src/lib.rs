@@ -1,11 +1,19 @@
 //! Bazaar's application: routes, pages, server functions and the typed
 //! models they share between the server and the hydrated browser.
 
+pub mod account;
+pub mod cart;
 pub mod catalog;
+pub mod checkout;
+#[cfg(feature = "ssr")]
+pub mod db;
 #[cfg(feature = "ssr")]
 pub mod entity;
 pub mod error;
+pub mod mail;
 pub mod money;
+pub mod orders;
+pub mod wishlist;
 #[cfg(feature = "ssr")]
 pub mod state;
 mod ui;
@@ -44,6 +52,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     ui::layout::provide_categories();
+    account::ui::provide_auth();
+    cart::ui::provide_cart();
     // Only ever runs in the browser: tells tests (and CSS) that the WASM
     // has taken over the server-rendered page.
     Effect::new(|_| {
@@ -65,6 +75,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/search") view=ui::listing::SearchPage ssr=SsrMode::Async />
                     <Route path=path!("/c/:slug") view=ui::listing::CategoryPage ssr=SsrMode::Async />
                     <Route path=path!("/p/:slug") view=ui::product::ProductPage ssr=SsrMode::Async />
+                    <Route path=path!("/sign-up") view=account::pages::SignUpPage ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in") view=account::pages::SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=account::pages::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/cart") view=cart::ui::CartPage ssr=SsrMode::Async />
+                    <Route path=path!("/checkout") view=checkout::ui::CheckoutPage ssr=SsrMode::Async />
+                    <Route path=path!("/orders") view=orders::ui::OrdersPage ssr=SsrMode::Async />
+                    <Route path=path!("/orders/:id") view=orders::ui::OrderPage ssr=SsrMode::Async />
+                    <Route path=path!("/wishlist") view=wishlist::ui::WishlistPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <ui::layout::Footer />

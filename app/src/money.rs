@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// An amount in the smallest unit of its currency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 pub struct Money {
     pub cents: i64,
     pub currency: Currency,
@@ -23,11 +23,15 @@ pub enum Currency {
 impl Currency {
     /// Parses an ISO 4217 code such as `USD`; unknown codes are `None`.
     pub fn from_code(code: &str) -> Option<Self> {
-        match code {
-            "USD" => Some(Currency::Usd),
-            "EUR" => Some(Currency::Eur),
-            "GBP" => Some(Currency::Gbp),
-            _ => None,
+        [Currency::Usd, Currency::Eur, Currency::Gbp].into_iter().find(|c| c.code() == code)
+    }
+
+    /// The ISO 4217 code, as stored.
+    pub fn code(self) -> &'static str {
+        match self {
+            Currency::Usd => "USD",
+            Currency::Eur => "EUR",
+            Currency::Gbp => "GBP",
         }
     }
 

@@ -1,15 +1,23 @@
 //! Server state shared by every request, reached through Leptos context.
 
+use crate::checkout::payment::PaymentProvider;
 use crate::error::AppError;
 use axum::extract::FromRef;
 use leptos::prelude::{use_context, LeptosOptions};
 use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use tokio::sync::Notify;
 
-/// What the server gives each request: the database pool and Leptos' options.
+/// What the server gives each request.
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: DatabaseConnection,
     pub leptos_options: LeptosOptions,
+    /// Takes checkout payments.
+    pub payments: Arc<dyn PaymentProvider>,
+    /// Woken after a commit that queued email, so it goes out at once
+    /// rather than at the outbox worker's next poll.
+    pub outbox: Arc<Notify>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

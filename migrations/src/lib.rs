@@ -5,6 +5,8 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_create_catalog;
 mod m20261123_000002_create_catalog_search;
+mod m20261123_000003_create_accounts;
+mod m20261123_000004_create_commerce;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -15,6 +17,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_create_catalog::Migration),
             Box::new(m20261123_000002_create_catalog_search::Migration),
+            Box::new(m20261123_000003_create_accounts::Migration),
+            Box::new(m20261123_000004_create_commerce::Migration),
         ]
     }
 }

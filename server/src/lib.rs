@@ -2,10 +2,18 @@
 //! application that serves the Leptos storefront and its server functions.
 
 pub mod config;
+pub mod csrf;
 pub mod db;
+pub mod json_api;
+pub mod mail;
 pub mod seed;
+pub mod sessions;
 
+use app::checkout::payment::SimulatedPayments;
 use app::{shell, state::AppState, App};
+use config::MailTransport;
+use std::sync::Arc;
+use tokio::sync::Notify;
 use axum::Router;
 use config::{Config, SeedMode};
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -16,8 +24,12 @@ use tower_http::compression::CompressionLayer;
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
+    #[error("mail: {0}")]
+    Mail(#[from] mail::MailError),
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
+    #[error(transparent)]
+    Sessions(#[from] sessions::SessionStoreError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
 }
@@ -26,6 +38,7 @@ pub enum StartupError {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    demo_logins: Vec<seed::accounts::DemoLogin>,
 }
 
 impl Application {
@@ -34,19 +47,41 @@ impl Application {
     /// free port, as the tests do).
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let db = db::connect_and_migrate(&config.database_url).await?;
-        if config.seed == SeedMode::Demo {
-            seed::seed_demo(&db, seed::DEMO_SEED).await?;
-        }
+        let demo_logins = match config.seed {
+            SeedMode::Demo => seed::seed_demo(&db, seed::DEMO_SEED).await?.demo_logins,
+            SeedMode::None => Vec::new(),
+        };
+        let session_store = sessions::DbSessionStore::new(&db)?;
+        session_store.spawn_expired_sweep();
+        let sessions = sessions::layer(session_store, config.secure_cookies);
+        let csrf = csrf::CsrfPolicy::new(config.secure_cookies);
         let addr = config.leptos.site_addr;
-        let state = AppState { db, leptos_options: config.leptos };
+        let outbox = Arc::new(Notify::new());
+        let mailer: Arc<dyn mail::Mailer> = match &config.mail.transport {
+            MailTransport::Files(dir) => Arc::new(mail::FileMailer::new(dir)),
+            MailTransport::Smtp(url) => Arc::new(mail::SmtpMailer::from_url(url)?),
+        };
+        mail::worker::spawn(db.clone(), mailer, config.mail.from.clone(), outbox.clone());
+        let state = AppState {
+            db,
+            leptos_options: config.leptos,
+            payments: Arc::new(SimulatedPayments::default()),
+            outbox,
+        };
         let listener = TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?;
-        Ok(Application { listener, router: router(state) })
+        Ok(Application { listener, router: router(state, sessions, csrf), demo_logins })
     }
 
     /// The address actually bound.
     pub fn local_addr(&self) -> SocketAddr {
         // The socket was bound in `build`, so its address is known.
         self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// The demo accounts seeded by this start (empty unless the database
+    /// had no users), for `main` to print.
+    pub fn demo_logins(&self) -> &[seed::accounts::DemoLogin] {
+        &self.demo_logins
     }
 
     /// Serves requests until the process ends.
@@ -56,12 +91,19 @@ impl Application {
 }
 
 /// Pages, server functions (`/api/…`) and static files.
-fn router(state: AppState) -> Router {
+fn router(
+    state: AppState,
+    sessions: tower_sessions::SessionManagerLayer<sessions::DbSessionStore>,
+    csrf: csrf::CsrfPolicy,
+) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     Router::new()
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(json_api::accept_json))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(csrf, csrf::reject_cross_site))
         .layer(CompressionLayer::new())
         .with_state(state)
 }

@@ -24,6 +24,12 @@ async fn main() -> ExitCode {
         }
     };
     println!("Bazaar is ready: browse http://{}/", app.local_addr());
+    if !app.demo_logins().is_empty() {
+        println!("Demo accounts, created just now (for trying the shop out only):");
+        for login in app.demo_logins() {
+            println!("  {:<8} {:<22} password: {}", login.role.as_str(), login.email, login.password);
+        }
+    }
     match app.run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -1,9 +1,16 @@
 //! sea-orm entities: the rows as the database holds them. They never cross
 //! the network; `crate::catalog::model` holds the wire types built from them.
 
+pub mod address;
+pub mod cart_item;
 pub mod category;
+pub mod order;
+pub mod order_item;
+pub mod outbox_email;
 pub mod product;
 pub mod product_image;
 pub mod review;
 pub mod seller;
+pub mod user;
 pub mod variant;
+pub mod wishlist_item;

@@ -61,6 +61,8 @@ pub fn Header() -> impl IntoView {
                     })}
                 </Suspense>
             </nav>
+            <crate::cart::ui::CartLink />
+            <crate::account::ui::AccountNav />
         </header>
     }
 }

@@ -3,6 +3,8 @@
 use super::not_found::NotFound;
 use crate::catalog::api::get_product;
 use crate::catalog::model::{ProductDetail, Review};
+use crate::cart::ui::AddToCartForm;
+use crate::wishlist::ui::WishlistButton;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
@@ -115,6 +117,11 @@ fn ProductView(product: ProductDetail, selected_sku: Signal<Option<String>>) -> 
                         <legend>"Choose a variant"</legend>
                         {variant_links}
                     </fieldset>
+                    <AddToCartForm
+                        sku=Signal::derive(move || chosen.read().as_ref().map(|v| v.sku.clone()).unwrap_or_default())
+                        in_stock=Signal::derive(move || chosen.read().as_ref().is_some_and(|v| v.stock > 0))
+                    />
+                    <WishlistButton slug=p.slug.clone() />
                 </section>
                 <p class="description">{p.description.clone()}</p>
                 <ul class="tags" aria-label="Tags">

@@ -4,6 +4,7 @@
 //! [`generate`] builds the data as plain structs from a seed; this module
 //! writes it to the database in one transaction.
 
+pub mod accounts;
 pub mod catalog_tree;
 pub mod generate;
 
@@ -49,6 +50,23 @@ pub enum SeedReport {
     },
 }
 
+/// What [`seed_demo`] did: the catalogue, and the demo accounts it created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoReport {
+    pub catalog: SeedReport,
+    /// The demo logins created just now (empty when accounts existed), for
+    /// the server to print at first start.
+    pub demo_logins: Vec<accounts::DemoLogin>,
+}
+
+/// Seeds the demo catalogue, then the demo accounts; each step is skipped
+/// when its tables already have rows.
+pub async fn seed_demo(db: &DatabaseConnection, seed: u64) -> Result<DemoReport, DbErr> {
+    let catalog = seed_catalog(db, seed).await?;
+    let demo_logins = accounts::seed_demo_accounts(db).await?;
+    Ok(DemoReport { catalog, demo_logins })
+}
+
 /// Fills an empty catalogue with the demo data for `seed`.
 ///
 /// If the `categories` table already has rows, returns
@@ -56,7 +74,7 @@ pub enum SeedReport {
 /// written in a single transaction, so a failure leaves the database as it
 /// was. On a fresh database the same seed always produces the same rows, ids
 /// included.
-pub async fn seed_demo(db: &DatabaseConnection, seed: u64) -> Result<SeedReport, DbErr> {
+pub async fn seed_catalog(db: &DatabaseConnection, seed: u64) -> Result<SeedReport, DbErr> {
     let txn = db.begin().await?;
     // Checked inside the transaction; should two seeders still race, the
     // unique slugs make the second one fail and roll back rather than

@@ -2,7 +2,7 @@
 
 use leptos::prelude::LeptosOptions;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-use server::config::{Config, SeedMode};
+use server::config::{Config, MailConfig, SeedMode};
 use server::Application;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -18,6 +18,8 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
+    /// Where the file mailer writes `.eml` files.
+    pub outbox: tempfile::TempDir,
     _database: TestDatabase,
 }
 
@@ -63,6 +65,11 @@ fn unique_name() -> String {
 impl TestApp {
     /// Starts the server with the demo catalog on a new, empty database.
     pub async fn spawn(backend: Backend) -> TestApp {
+        // Server logs go to the failing test's output (`RUST_LOG` to filter).
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+            .with_test_writer()
+            .try_init();
         let (database_url, database) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temporary directory");
@@ -89,12 +96,19 @@ impl TestApp {
             .site_root("target/site")
             .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
             .build();
-        let config = Config { database_url: database_url.clone(), seed: SeedMode::Demo, leptos };
+        let outbox = tempfile::tempdir().expect("outbox directory");
+        let config = Config {
+            database_url: database_url.clone(),
+            seed: SeedMode::Demo,
+            secure_cookies: false,
+            leptos,
+            mail: MailConfig::files(outbox.path()),
+        };
         let app = Application::build(config).await.expect("application starts");
         let base = format!("http://{}", app.local_addr());
         tokio::spawn(app.run());
         let db = Database::connect(&database_url).await.expect("test connection");
-        TestApp { base, client: reqwest::Client::new(), db, _database: database }
+        TestApp { base, client: reqwest::Client::new(), db, outbox, _database: database }
     }
 
     /// GET a page; returns status and body.
@@ -107,6 +121,26 @@ impl TestApp {
     /// POST JSON to a server function; returns status and parsed body.
     pub async fn post_json(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
         let response = self.client.post(format!("{}{path}", self.base)).json(&body).send().await.expect("POST");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        let value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("JSON from {path}, got: {text}"));
+        (status, value)
+    }
+
+    /// A client that keeps cookies, like a browser: each one is a separate
+    /// visitor with its own session.
+    pub fn session_client(&self) -> reqwest::Client {
+        reqwest::Client::builder().cookie_store(true).build().expect("cookie-keeping client")
+    }
+
+    /// POST JSON to a server function as `client`; returns status and parsed body.
+    pub async fn post_json_as(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let response = client.post(format!("{}{path}", self.base)).json(&body).send().await.expect("POST");
         let status = response.status().as_u16();
         let text = response.text().await.expect("body");
         let value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("JSON from {path}, got: {text}"));

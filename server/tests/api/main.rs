@@ -3,5 +3,7 @@
 //! PostgreSQL (`BAZAAR_TEST_POSTGRES_URL`, default 127.0.0.1:5432); a
 //! missing PostgreSQL fails the PostgreSQL tests loudly.
 
+mod accounts;
 mod catalog;
+mod checkout;
 mod helpers;

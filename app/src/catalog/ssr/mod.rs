@@ -108,6 +108,19 @@ pub async fn search(db: &DatabaseConnection, query: &SearchQuery) -> Result<Sear
     Ok(SearchResults { products, total: u64::try_from(total).unwrap_or(0), page: query.page, per_page: PER_PAGE })
 }
 
+/// Cards for the active products among `ids`, in id order.
+pub async fn cards(db: &DatabaseConnection, ids: &[i32]) -> Result<Vec<ProductCard>, AppError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    CardRow::find_by_statement(search_sql::cards_statement(db.get_database_backend(), ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(CardRow::into_card)
+        .collect()
+}
+
 /// The home page: featured products first, then the newest (the default
 /// listing order without search text).
 pub async fn home(db: &DatabaseConnection) -> Result<HomePage, AppError> {

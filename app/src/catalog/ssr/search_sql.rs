@@ -76,6 +76,20 @@ const CARD_COLUMNS: &str = "p.id, p.slug, p.name, p.price_cents, p.currency, p.r
      (SELECT i.url FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) AS image_url, \
      (SELECT i.alt FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) AS image_alt";
 
+/// The statement for the cards of the active products with these ids.
+pub fn cards_statement(backend: DbBackend, ids: &[i32]) -> Statement {
+    let mut sql = SqlBuilder::new(backend);
+    sql.push("SELECT ").push(CARD_COLUMNS).push(" FROM products p WHERE p.active AND p.id IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(*id);
+    }
+    sql.push(") ORDER BY p.id");
+    sql.build()
+}
+
 /// A listing query resolved against the catalog: its category slug has
 /// become the ids of that category and all its descendants.
 pub struct Listing<'a> {

@@ -1,0 +1,147 @@
+//! Accounts on the server: the session, the signed-in user and role checks
+//! that every feature's server functions call, and the account domain
+//! functions (plain functions over a connection and a session).
+//!
+//! A server function that needs a user starts with
+//! `let user = account::ssr::require_user().await?;` — the error already
+//! carries its HTTP status (401 or 403).
+
+pub mod addresses;
+pub mod auth;
+pub mod feedback;
+pub mod password;
+
+use crate::account::model::{CurrentUser, Role};
+use crate::entity::user;
+use crate::error::{ssr::with_status, AppError};
+use crate::state::app_state;
+use chrono::{DateTime, Utc};
+use sea_orm::{DatabaseConnection, EntityTrait};
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+/// Session key under which the signed-in user is kept.
+const AUTH_KEY: &str = "auth";
+
+/// A sign-in lasts at most this long however active the session is
+/// (absolute expiry); the cookie's 7-day idle expiry is set on the session
+/// layer.
+pub const ABSOLUTE_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::days(30);
+
+/// How old `seen_at` may get before a request refreshes it. Refreshing
+/// re-saves the session, which pushes back its idle expiry; doing it at most
+/// hourly keeps reads from writing to the database on every request.
+const TOUCH_INTERVAL: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
+/// Who is signed in to a session, and since when (Unix seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct SignedIn {
+    user_id: i32,
+    signed_in_at: i64,
+    seen_at: i64,
+}
+
+/// Logs a session-store failure and hides it from the client.
+pub(crate) fn session_error(err: tower_sessions::session::Error) -> AppError {
+    tracing::error!(error = %err, "session store");
+    AppError::Internal
+}
+
+/// The request's session. The server installs tower-sessions' layer in front
+/// of every route, so this only fails if that layer is missing.
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(|err| {
+        tracing::error!(error = %err, "no session on the request; is the session layer installed?");
+        AppError::Internal
+    })
+}
+
+/// The signed-in user of the current request, if any.
+pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+    let state = app_state()?;
+    let session = session().await?;
+    user_of_session(&state.db, &session, Utc::now()).await
+}
+
+/// The signed-in user, or `Unauthorized` (401, "Please sign in.").
+pub async fn require_user() -> Result<CurrentUser, AppError> {
+    current_user().await?.ok_or_else(|| with_status(AppError::Unauthorized))
+}
+
+/// The signed-in user if they hold `role`, or `Unauthorized` (401) when no
+/// one is signed in, `Forbidden` (403) when they lack it. Admins hold every
+/// role.
+pub async fn require_role(role: Role) -> Result<CurrentUser, AppError> {
+    let user = require_user().await?;
+    if user.role == role || user.role == Role::Admin {
+        Ok(user)
+    } else {
+        Err(with_status(AppError::Forbidden))
+    }
+}
+
+impl TryFrom<user::Model> for CurrentUser {
+    type Error = AppError;
+
+    fn try_from(row: user::Model) -> Result<Self, AppError> {
+        let role = Role::from_name(&row.role).ok_or_else(|| {
+            tracing::error!(user_id = row.id, role = row.role, "user with an unknown role");
+            AppError::Internal
+        })?;
+        Ok(CurrentUser { id: row.id, email: row.email, name: row.name, role })
+    }
+}
+
+/// The user signed in to `session` at `now`. A sign-in older than
+/// [`ABSOLUTE_LIFETIME`], or whose user no longer exists, is ended.
+pub async fn user_of_session(
+    db: &DatabaseConnection,
+    session: &Session,
+    now: DateTime<Utc>,
+) -> Result<Option<CurrentUser>, AppError> {
+    let Some(signed_in) = session.get::<SignedIn>(AUTH_KEY).await.map_err(session_error)? else {
+        return Ok(None);
+    };
+    let now = now.timestamp();
+    if now - signed_in.signed_in_at > ABSOLUTE_LIFETIME.num_seconds() {
+        end_sign_in(session).await?;
+        return Ok(None);
+    }
+    let Some(row) = user::Entity::find_by_id(signed_in.user_id).one(db).await? else {
+        end_sign_in(session).await?;
+        return Ok(None);
+    };
+    if now - signed_in.seen_at > TOUCH_INTERVAL.num_seconds() {
+        session.insert(AUTH_KEY, SignedIn { seen_at: now, ..signed_in }).await.map_err(session_error)?;
+    }
+    row.try_into().map(Some)
+}
+
+/// Forgets the sign-in but keeps the rest of the session (a guest's cart),
+/// under a new id.
+async fn end_sign_in(session: &Session) -> Result<(), AppError> {
+    session.remove_value(AUTH_KEY).await.map_err(session_error)?;
+    session.cycle_id().await.map_err(session_error)
+}
+
+/// Signs `user` in to `session`: the session id is replaced first, so an id
+/// planted before sign-in (session fixation) is worthless afterwards; then
+/// the guest cart the session held joins the account's cart.
+pub async fn start_session(db: &DatabaseConnection, session: &Session, user: user::Model) -> Result<CurrentUser, AppError> {
+    session.cycle_id().await.map_err(session_error)?;
+    let now = Utc::now().timestamp();
+    session
+        .insert(AUTH_KEY, SignedIn { user_id: user.id, signed_in_at: now, seen_at: now })
+        .await
+        .map_err(session_error)?;
+    // What the guest put in their cart comes with them into the account.
+    crate::cart::ssr::merge_guest_cart(db, session, user.id).await?;
+    user.try_into()
+}
+
+/// Signs out: the session's data (sign-in and guest cart alike) is cleared
+/// and its record deleted, so its id is dead; the next write starts a
+/// session under a fresh id.
+pub async fn end_session(session: &Session) -> Result<(), AppError> {
+    session.flush().await.map_err(session_error)
+}

@@ -1,0 +1,37 @@
+//! An order, with its shipping address and totals snapshotted.
+
+use sea_orm::entity::prelude::*;
+
+/// An order row. `status` holds an `OrderStatus` key; `version` is bumped
+/// by every write.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "orders")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub user_id: i32,
+    pub status: String,
+    pub version: i32,
+    pub idempotency_key: String,
+    pub subtotal_cents: i64,
+    pub shipping_cents: i64,
+    pub total_cents: i64,
+    pub currency: String,
+    pub ship_name: String,
+    pub ship_line1: String,
+    pub ship_line2: String,
+    pub ship_city: String,
+    pub ship_region: String,
+    pub ship_postal_code: String,
+    pub ship_country: String,
+    pub ship_phone: String,
+    pub payment_reference: String,
+    pub tracking_number: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

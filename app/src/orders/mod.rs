@@ -1,0 +1,8 @@
+//! Orders: history, detail, the status lifecycle and cancellation.
+
+pub mod api;
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+pub mod status;
+pub mod ui;

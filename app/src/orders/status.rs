@@ -1,0 +1,129 @@
+//! The order lifecycle as a state machine, shared by server and browser.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Where an order is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OrderStatus {
+    /// Created; payment not yet captured.
+    Pending,
+    /// Paid; waiting to ship.
+    Confirmed,
+    Shipped,
+    Delivered,
+    /// Cancelled before shipping; its stock went back on the shelf.
+    Cancelled,
+}
+
+/// A transition the lifecycle does not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("an order cannot go from {from} to {to}")]
+pub struct IllegalTransition {
+    pub from: OrderStatus,
+    pub to: OrderStatus,
+}
+
+impl OrderStatus {
+    /// Every status, in lifecycle order.
+    pub const ALL: [OrderStatus; 5] = [
+        OrderStatus::Pending,
+        OrderStatus::Confirmed,
+        OrderStatus::Shipped,
+        OrderStatus::Delivered,
+        OrderStatus::Cancelled,
+    ];
+
+    /// The key stored in the database.
+    pub fn key(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "PENDING",
+            OrderStatus::Confirmed => "CONFIRMED",
+            OrderStatus::Shipped => "SHIPPED",
+            OrderStatus::Delivered => "DELIVERED",
+            OrderStatus::Cancelled => "CANCELLED",
+        }
+    }
+
+    /// Parses a stored key.
+    pub fn from_key(key: &str) -> Option<OrderStatus> {
+        OrderStatus::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// Whether the lifecycle allows going from `self` to `to`.
+    pub fn can_become(self, to: OrderStatus) -> bool {
+        use OrderStatus::*;
+        matches!(
+            (self, to),
+            (Pending, Confirmed) | (Confirmed, Shipped) | (Shipped, Delivered) | (Pending | Confirmed, Cancelled)
+        )
+    }
+
+    /// `to`, if the lifecycle allows it.
+    pub fn transition(self, to: OrderStatus) -> Result<OrderStatus, IllegalTransition> {
+        if self.can_become(to) {
+            Ok(to)
+        } else {
+            Err(IllegalTransition { from: self, to })
+        }
+    }
+
+    /// Whether the customer may still cancel.
+    pub fn cancellable(self) -> bool {
+        self.can_become(OrderStatus::Cancelled)
+    }
+}
+
+impl fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OrderStatus::Pending => "Pending",
+            OrderStatus::Confirmed => "Confirmed",
+            OrderStatus::Shipped => "Shipped",
+            OrderStatus::Delivered => "Delivered",
+            OrderStatus::Cancelled => "Cancelled",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OrderStatus::{self, *};
+
+    #[test]
+    fn the_happy_path_is_allowed() {
+        assert_eq!(Pending.transition(Confirmed), Ok(Confirmed));
+        assert_eq!(Confirmed.transition(Shipped), Ok(Shipped));
+        assert_eq!(Shipped.transition(Delivered), Ok(Delivered));
+    }
+
+    #[test]
+    fn cancel_only_before_shipping() {
+        assert!(Pending.cancellable());
+        assert!(Confirmed.cancellable());
+        assert!(!Shipped.cancellable());
+        assert!(!Delivered.cancellable());
+        assert!(!Cancelled.cancellable());
+    }
+
+    #[test]
+    fn everything_else_is_refused() {
+        let allowed = [(Pending, Confirmed), (Confirmed, Shipped), (Shipped, Delivered), (Pending, Cancelled), (Confirmed, Cancelled)];
+        for from in OrderStatus::ALL {
+            for to in OrderStatus::ALL {
+                assert_eq!(from.can_become(to), allowed.contains(&(from, to)), "{from} → {to}");
+            }
+        }
+        let err = Delivered.transition(Pending).unwrap_err();
+        assert_eq!(err.to_string(), "an order cannot go from Delivered to Pending");
+    }
+
+    #[test]
+    fn keys_round_trip() {
+        for status in OrderStatus::ALL {
+            assert_eq!(OrderStatus::from_key(status.key()), Some(status));
+        }
+        assert_eq!(OrderStatus::from_key("LOST"), None);
+    }
+}

@@ -1,0 +1,104 @@
+//! The wishlist page and the product page's "Add to wishlist" button.
+
+use super::api::{get_wishlist, AddToWishlist, MoveToCart, RemoveFromWishlist};
+use crate::account::ui::use_auth;
+use crate::cart::ui::{action_error, use_cart};
+use crate::catalog::model::ProductCard;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// "Add to wishlist" for signed-in customers; a sign-in link for guests.
+#[component]
+pub fn WishlistButton(slug: String) -> impl IntoView {
+    let auth = use_auth();
+    let add = ServerAction::<AddToWishlist>::new();
+    let error = action_error(add.value());
+    let saved = move || matches!(add.value().get(), Some(Ok(())));
+    let slug = StoredValue::new(slug);
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match auth.user.await {
+                    Ok(Some(_)) => {
+                        view! {
+                            <ActionForm action=add attr:class="inline-form">
+                                <input type="hidden" name="slug" value=slug.get_value() />
+                                <button type="submit" class="secondary">"Add to wishlist"</button>
+                            </ActionForm>
+                        }
+                            .into_any()
+                    }
+                    _ => view! { <p><a href="/sign-in">"Sign in"</a> " to save this to a wishlist."</p> }.into_any(),
+                }
+            })}
+        </Transition>
+        {move || saved().then(|| view! { <p role="status">"Saved to your wishlist."</p> })}
+        {move || error().map(|message| view! { <p role="alert" class="form-error">{message}</p> })}
+    }
+}
+
+/// `/wishlist`
+#[component]
+pub fn WishlistPage() -> impl IntoView {
+    let remove = ServerAction::<RemoveFromWishlist>::new();
+    let move_to_cart = ServerAction::<MoveToCart>::new();
+    let cart = use_cart();
+    let list = Resource::new(move || (remove.version().get(), move_to_cart.version().get()), |_| get_wishlist());
+    // Moving an item changes the cart too: refresh the header's count.
+    Effect::new(move |_| {
+        if move_to_cart.version().get() > 0 {
+            cart.cart.refetch();
+        }
+    });
+    let error = action_error(move_to_cart.value());
+    view! {
+        <Title text="Your wishlist" />
+        <h1>"Your wishlist"</h1>
+        {move || error().map(|message| view! { <p role="alert" class="form-error">{message}</p> })}
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Err(AppError::Unauthorized) => {
+                        view! { <p><a href="/sign-in?next=/wishlist">"Sign in"</a> " to see your wishlist."</p> }.into_any()
+                    }
+                    Err(err) => view! { <p role="alert">{err.to_string()}</p> }.into_any(),
+                    Ok(items) if items.is_empty() => view! { <p>"Your wishlist is empty."</p> }.into_any(),
+                    Ok(items) => {
+                        view! {
+                            <ul class="product-grid" role="list" aria-label="Wishlist">
+                                {items.into_iter().map(|card| view! { <WishlistItem card remove move_to_cart /> }).collect_view()}
+                            </ul>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn WishlistItem(card: ProductCard, remove: ServerAction<RemoveFromWishlist>, move_to_cart: ServerAction<MoveToCart>) -> impl IntoView {
+    let (move_label, remove_label) = (format!("Move {} to cart", card.name), format!("Remove {} from wishlist", card.name));
+    let (move_slug, remove_slug) = (card.slug.clone(), card.slug.clone());
+    view! {
+        <li>
+            <article class="card">
+                <h2 class="card-title">
+                    <a href=format!("/p/{}", card.slug)>{card.name.clone()}</a>
+                </h2>
+                <p class="price">{card.price_text()}</p>
+                {(!card.in_stock).then(|| view! { <p class="badge">"Out of stock"</p> })}
+                <ActionForm action=move_to_cart attr:class="inline-form">
+                    <input type="hidden" name="slug" value=move_slug />
+                    <button type="submit" aria-label=move_label disabled=!card.in_stock>"Move to cart"</button>
+                </ActionForm>
+                <ActionForm action=remove attr:class="inline-form">
+                    <input type="hidden" name="slug" value=remove_slug />
+                    <button type="submit" aria-label=remove_label>"Remove"</button>
+                </ActionForm>
+            </article>
+        </li>
+    }
+}
