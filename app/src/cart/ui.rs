@@ -4,6 +4,7 @@
 use super::api::{get_cart, AddToCart, RemoveFromCart, UpdateCart};
 use super::model::{Cart, CartLine};
 use crate::account::ui::use_auth;
+use crate::checkout::api::PlaceOrder;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,8 +15,10 @@ pub struct CartContext {
     pub add: ServerAction<AddToCart>,
     pub update: ServerAction<UpdateCart>,
     pub remove: ServerAction<RemoveFromCart>,
-    /// Re-fetched after every cart action and whenever the user changes
-    /// (signing in merges the guest cart).
+    /// Checkout lives here because placing an order empties the cart.
+    pub place_order: ServerAction<PlaceOrder>,
+    /// Re-fetched after every cart action, after an order, and whenever the
+    /// user changes (signing in merges the guest cart).
     pub cart: Resource<Result<Cart, AppError>>,
 }
 
@@ -25,11 +28,14 @@ pub fn provide_cart() {
     let add = ServerAction::<AddToCart>::new();
     let update = ServerAction::<UpdateCart>::new();
     let remove = ServerAction::<RemoveFromCart>::new();
+    let place_order = ServerAction::<PlaceOrder>::new();
     let cart = Resource::new(
-        move || (add.version().get(), update.version().get(), remove.version().get(), auth.generation()),
+        move || {
+            (add.version().get(), update.version().get(), remove.version().get(), place_order.version().get(), auth.generation())
+        },
         |_| get_cart(),
     );
-    provide_context(CartContext { add, update, remove, cart });
+    provide_context(CartContext { add, update, remove, place_order, cart });
 }
 
 /// The [`CartContext`] from context.

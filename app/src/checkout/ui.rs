@@ -1,11 +1,11 @@
 //! The checkout page.
 
-use super::api::{checkout_quote, new_checkout_key, PlaceOrder};
+use super::api::{checkout_quote, new_checkout_key};
 use super::card::test_cards;
 use crate::account::api::list_addresses;
 use crate::account::model::Address;
 use crate::account::ui::use_auth;
-use crate::cart::ui::action_error;
+use crate::cart::ui::{action_error, use_cart};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -39,7 +39,7 @@ pub fn CheckoutPage() -> impl IntoView {
 
 #[component]
 fn CheckoutForm() -> impl IntoView {
-    let place = ServerAction::<PlaceOrder>::new();
+    let place = use_cart().place_order;
     let error = action_error(place.value());
     let key = Resource::new(|| (), |_| new_checkout_key());
     let addresses = Resource::new(|| (), |_| list_addresses());
