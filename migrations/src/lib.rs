@@ -3,6 +3,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod columns;
 mod m20261123_000001_create_catalog;
 mod m20261123_000002_create_catalog_search;
 mod m20261123_000003_create_accounts;

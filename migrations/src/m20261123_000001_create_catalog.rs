@@ -1,6 +1,7 @@
 //! Catalog tables: categories (a tree), sellers, products, their images,
 //! variants (which carry price and stock) and reviews.
 
+use crate::columns::id;
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -80,14 +81,6 @@ enum Reviews {
     CreatedAt,
 }
 
-fn id(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .to_owned()
-}
 
 fn index<const N: usize>(name: &str, table: impl IntoIden + 'static, cols: [DynIden; N]) -> IndexCreateStatement {
     let mut stmt = Index::create();

@@ -1,6 +1,7 @@
 //! Accounts: users (customers, sellers and admins), their saved shipping
 //! addresses, and the table the session store keeps sessions in.
 
+use crate::columns::id;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
@@ -54,9 +55,6 @@ enum Sellers {
     Id,
 }
 
-fn id(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).integer().not_null().auto_increment().primary_key().to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -153,7 +151,7 @@ impl MigrationTrait for Migration {
                     .table(Sessions::Table)
                     .col(ColumnDef::new(Sessions::Id).text().not_null().primary_key())
                     // MessagePack-encoded session record.
-                    .col(ColumnDef::new(Sessions::Data).binary().not_null())
+                    .col(ColumnDef::new(Sessions::Data).blob().not_null())
                     .col(expiry)
                     .to_owned(),
             )

@@ -1,6 +1,7 @@
 //! Commerce: signed-in carts, wishlists, orders with their items (prices
 //! snapshotted at purchase), and the outbox of emails to send.
 
+use crate::columns::{foreign_key, id};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -97,13 +98,7 @@ enum Products {
     Id,
 }
 
-fn id(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).integer().not_null().auto_increment().primary_key().to_owned()
-}
 
-fn fk(from_table: impl IntoIden + 'static, from_col: impl IntoIden + 'static, to_table: impl IntoIden + 'static, to_col: impl IntoIden + 'static, on_delete: ForeignKeyAction) -> ForeignKeyCreateStatement {
-    ForeignKey::create().from(from_table, from_col).to(to_table, to_col).on_delete(on_delete).to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -117,8 +112,8 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(CartItems::VariantId).integer().not_null())
                     .col(ColumnDef::new(CartItems::Quantity).integer().not_null().check(Expr::col(CartItems::Quantity).gt(0)))
                     .col(ColumnDef::new(CartItems::AddedAt).timestamp_with_time_zone().not_null())
-                    .foreign_key(&mut fk(CartItems::Table, CartItems::UserId, Users::Table, Users::Id, ForeignKeyAction::Cascade))
-                    .foreign_key(&mut fk(CartItems::Table, CartItems::VariantId, Variants::Table, Variants::Id, ForeignKeyAction::Cascade))
+                    .foreign_key(&mut foreign_key((CartItems::Table, CartItems::UserId), (Users::Table, Users::Id), ForeignKeyAction::Cascade))
+                    .foreign_key(&mut foreign_key((CartItems::Table, CartItems::VariantId), (Variants::Table, Variants::Id), ForeignKeyAction::Cascade))
                     .to_owned(),
             )
             .await?;
@@ -134,8 +129,8 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(WishlistItems::UserId).integer().not_null())
                     .col(ColumnDef::new(WishlistItems::ProductId).integer().not_null())
                     .col(ColumnDef::new(WishlistItems::AddedAt).timestamp_with_time_zone().not_null())
-                    .foreign_key(&mut fk(WishlistItems::Table, WishlistItems::UserId, Users::Table, Users::Id, ForeignKeyAction::Cascade))
-                    .foreign_key(&mut fk(WishlistItems::Table, WishlistItems::ProductId, Products::Table, Products::Id, ForeignKeyAction::Cascade))
+                    .foreign_key(&mut foreign_key((WishlistItems::Table, WishlistItems::UserId), (Users::Table, Users::Id), ForeignKeyAction::Cascade))
+                    .foreign_key(&mut foreign_key((WishlistItems::Table, WishlistItems::ProductId), (Products::Table, Products::Id), ForeignKeyAction::Cascade))
                     .to_owned(),
             )
             .await?;
@@ -170,7 +165,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Orders::TrackingNumber).string_len(100).null())
                     .col(ColumnDef::new(Orders::CreatedAt).timestamp_with_time_zone().not_null())
                     .col(ColumnDef::new(Orders::UpdatedAt).timestamp_with_time_zone().not_null())
-                    .foreign_key(&mut fk(Orders::Table, Orders::UserId, Users::Table, Users::Id, ForeignKeyAction::Restrict))
+                    .foreign_key(&mut foreign_key((Orders::Table, Orders::UserId), (Users::Table, Users::Id), ForeignKeyAction::Restrict))
                     .to_owned(),
             )
             .await?;
@@ -197,8 +192,8 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(OrderItems::Sku).string_len(64).not_null())
                     .col(ColumnDef::new(OrderItems::UnitPriceCents).big_integer().not_null())
                     .col(ColumnDef::new(OrderItems::Quantity).integer().not_null().check(Expr::col(OrderItems::Quantity).gt(0)))
-                    .foreign_key(&mut fk(OrderItems::Table, OrderItems::OrderId, Orders::Table, Orders::Id, ForeignKeyAction::Cascade))
-                    .foreign_key(&mut fk(OrderItems::Table, OrderItems::VariantId, Variants::Table, Variants::Id, ForeignKeyAction::Restrict))
+                    .foreign_key(&mut foreign_key((OrderItems::Table, OrderItems::OrderId), (Orders::Table, Orders::Id), ForeignKeyAction::Cascade))
+                    .foreign_key(&mut foreign_key((OrderItems::Table, OrderItems::VariantId), (Variants::Table, Variants::Id), ForeignKeyAction::Restrict))
                     .to_owned(),
             )
             .await?;

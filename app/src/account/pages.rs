@@ -178,7 +178,6 @@ pub fn AccountPage() -> impl IntoView {
         <Title text="Your account" />
         <Suspense fallback=|| view! { <p>"Loading your account…"</p> }>
             {move || {
-                let signed_out_here = signed_out_here.clone();
                 Suspend::new(async move {
                     let feedback = feedback.await.ok().flatten();
                     match auth.user.await {
