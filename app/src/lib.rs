@@ -54,6 +54,7 @@ pub fn App() -> impl IntoView {
     ui::layout::provide_categories();
     account::ui::provide_auth();
     cart::ui::provide_cart();
+    wishlist::ui::provide_wishlist();
     // Only ever runs in the browser: tells tests (and CSS) that the WASM
     // has taken over the server-rendered page.
     Effect::new(|_| {

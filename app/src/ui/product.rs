@@ -4,7 +4,7 @@ use super::not_found::NotFound;
 use crate::catalog::api::get_product;
 use crate::catalog::model::{ProductDetail, Review};
 use crate::cart::ui::AddToCartForm;
-use crate::wishlist::ui::WishlistButton;
+use crate::wishlist::ui::WishlistToggle;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
@@ -121,7 +121,7 @@ fn ProductView(product: ProductDetail, selected_sku: Signal<Option<String>>) -> 
                         sku=Signal::derive(move || chosen.read().as_ref().map(|v| v.sku.clone()).unwrap_or_default())
                         in_stock=Signal::derive(move || chosen.read().as_ref().is_some_and(|v| v.stock > 0))
                     />
-                    <WishlistButton slug=p.slug.clone() />
+                    <WishlistToggle slug=p.slug.clone() name=p.name.clone() guest_hint=true />
                 </section>
                 <p class="description">{p.description.clone()}</p>
                 <ul class="tags" aria-label="Tags">

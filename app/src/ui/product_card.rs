@@ -1,6 +1,7 @@
 //! A grid of product cards, used by the home page and listings.
 
 use crate::catalog::model::ProductCard;
+use crate::wishlist::ui::WishlistToggle;
 use leptos::prelude::*;
 
 /// Products as a labelled list of cards.
@@ -32,6 +33,7 @@ fn Card(card: ProductCard) -> impl IntoView {
             <p class="price">{card.price_text()}</p>
             <p class="rating">{card.rating.describe()}</p>
             {(!card.in_stock).then(|| view! { <p class="badge">"Out of stock"</p> })}
+            <WishlistToggle slug=card.slug.clone() name=card.name.clone() />
         </article>
     }
 }

@@ -16,6 +16,17 @@ pub async fn get_wishlist() -> Result<Vec<ProductCard>, AppError> {
     ssr::list(&db, user.id).await.map_err(with_status)
 }
 
+/// The slugs of the products on the signed-in customer's wishlist; empty
+/// for guests (product cards ask on every page, signed in or not).
+#[server(endpoint = "wishlist/slugs")]
+pub async fn wishlist_slugs() -> Result<Vec<String>, AppError> {
+    let Some(user) = crate::account::ssr::current_user().await? else {
+        return Ok(Vec::new());
+    };
+    let db = app_state()?.db;
+    ssr::slugs(&db, user.id).await.map_err(with_status)
+}
+
 /// Saves the product `slug`.
 #[server(endpoint = "wishlist/add")]
 pub async fn add_to_wishlist(slug: String) -> Result<(), AppError> {

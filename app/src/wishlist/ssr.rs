@@ -19,16 +19,26 @@ async fn product_by_slug(db: &DatabaseConnection, slug: &str) -> Result<product:
         .ok_or_else(|| AppError::NotFound("Product".into()))
 }
 
-/// `user_id`'s wishlist as product cards, in catalog order.
-pub async fn list(db: &DatabaseConnection, user_id: i32) -> Result<Vec<ProductCard>, AppError> {
-    let ids: Vec<i32> = wishlist_item::Entity::find()
+/// The ids of the products `user_id` saved.
+async fn product_ids(db: &DatabaseConnection, user_id: i32) -> Result<Vec<i32>, AppError> {
+    Ok(wishlist_item::Entity::find()
         .filter(wishlist_item::Column::UserId.eq(user_id))
         .all(db)
         .await?
         .into_iter()
         .map(|row| row.product_id)
-        .collect();
-    cards(db, &ids).await
+        .collect())
+}
+
+/// `user_id`'s wishlist as product cards, in catalog order.
+pub async fn list(db: &DatabaseConnection, user_id: i32) -> Result<Vec<ProductCard>, AppError> {
+    cards(db, &product_ids(db, user_id).await?).await
+}
+
+/// The slugs of `user_id`'s saved products.
+pub async fn slugs(db: &DatabaseConnection, user_id: i32) -> Result<Vec<String>, AppError> {
+    let ids = product_ids(db, user_id).await?;
+    Ok(product::Entity::find().filter(product::Column::Id.is_in(ids)).all(db).await?.into_iter().map(|p| p.slug).collect())
 }
 
 /// Saves a product; saving it twice keeps one entry.

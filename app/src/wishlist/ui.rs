@@ -1,6 +1,6 @@
 //! The wishlist page and the product page's "Add to wishlist" button.
 
-use super::api::{get_wishlist, AddToWishlist, MoveToCart, RemoveFromWishlist};
+use super::api::{get_wishlist, wishlist_slugs, AddToWishlist, MoveToCart, RemoveFromWishlist};
 use crate::account::ui::use_auth;
 use crate::cart::ui::{action_error, use_cart};
 use crate::catalog::model::ProductCard;
@@ -8,41 +8,79 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// "Add to wishlist" for signed-in customers; a sign-in link for guests.
-#[component]
-pub fn WishlistButton(slug: String) -> impl IntoView {
+/// The wishlist's actions and which products are on it, provided once for
+/// the app so every product card and page shows the right button.
+#[derive(Clone, Copy)]
+pub struct WishlistContext {
+    pub add: ServerAction<AddToWishlist>,
+    pub remove: ServerAction<RemoveFromWishlist>,
+    pub move_to_cart: ServerAction<MoveToCart>,
+    /// Slugs on the wishlist; re-fetched after each action and sign-in.
+    pub saved: Resource<Result<Vec<String>, AppError>>,
+}
+
+/// Creates the [`WishlistContext`]; call after `provide_auth`.
+pub fn provide_wishlist() {
     let auth = use_auth();
     let add = ServerAction::<AddToWishlist>::new();
-    let error = action_error(add.value());
-    let saved = move || matches!(add.value().get(), Some(Ok(())));
-    let slug = StoredValue::new(slug);
+    let remove = ServerAction::<RemoveFromWishlist>::new();
+    let move_to_cart = ServerAction::<MoveToCart>::new();
+    let saved = Resource::new(
+        move || (add.version().get(), remove.version().get(), move_to_cart.version().get(), auth.generation()),
+        |_| wishlist_slugs(),
+    );
+    provide_context(WishlistContext { add, remove, move_to_cart, saved });
+}
+
+/// The [`WishlistContext`] from context.
+pub fn use_wishlist() -> WishlistContext {
+    expect_context::<WishlistContext>()
+}
+
+/// Saves or forgets a product, for signed-in customers; guests see nothing
+/// (or, with `guest_hint`, a sign-in link).
+#[component]
+pub fn WishlistToggle(slug: String, name: String, #[prop(optional)] guest_hint: bool) -> impl IntoView {
+    let auth = use_auth();
+    let wishlist = use_wishlist();
+    let (slug, name) = (StoredValue::new(slug), StoredValue::new(name));
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                match auth.user.await {
-                    Ok(Some(_)) => {
-                        view! {
-                            <ActionForm action=add attr:class="inline-form">
-                                <input type="hidden" name="slug" value=slug.get_value() />
-                                <button type="submit" class="secondary">"Add to wishlist"</button>
-                            </ActionForm>
-                        }
-                            .into_any()
+                let signed_in = matches!(auth.user.await, Ok(Some(_)));
+                let saved = wishlist.saved.await.unwrap_or_default().contains(&slug.get_value());
+                match (signed_in, saved) {
+                    (false, _) => guest_hint
+                        .then(|| view! { <p><a href="/sign-in">"Sign in"</a> " to save this to a wishlist."</p> })
+                        .into_any(),
+                    (true, false) => view! {
+                        <ActionForm action=wishlist.add attr:class="inline-form">
+                            <input type="hidden" name="slug" value=slug.get_value() />
+                            <button type="submit" class="secondary" aria-label=format!("Save {} to wishlist", name.get_value())>
+                                "Add to wishlist"
+                            </button>
+                        </ActionForm>
                     }
-                    _ => view! { <p><a href="/sign-in">"Sign in"</a> " to save this to a wishlist."</p> }.into_any(),
+                        .into_any(),
+                    (true, true) => view! {
+                        <ActionForm action=wishlist.remove attr:class="inline-form">
+                            <input type="hidden" name="slug" value=slug.get_value() />
+                            <button type="submit" class="secondary" aria-label=format!("Remove {} from wishlist", name.get_value())>
+                                "Remove from wishlist"
+                            </button>
+                        </ActionForm>
+                    }
+                        .into_any(),
                 }
             })}
         </Transition>
-        {move || saved().then(|| view! { <p role="status">"Saved to your wishlist."</p> })}
-        {move || error().map(|message| view! { <p role="alert" class="form-error">{message}</p> })}
     }
 }
 
 /// `/wishlist`
 #[component]
 pub fn WishlistPage() -> impl IntoView {
-    let remove = ServerAction::<RemoveFromWishlist>::new();
-    let move_to_cart = ServerAction::<MoveToCart>::new();
+    let WishlistContext { remove, move_to_cart, .. } = use_wishlist();
     let cart = use_cart();
     let list = Resource::new(move || (remove.version().get(), move_to_cart.version().get()), |_| get_wishlist());
     // Moving an item changes the cart too: refresh the header's count.

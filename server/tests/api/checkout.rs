@@ -249,6 +249,8 @@ async fn wishlist_saves_and_moves_to_cart(app: TestApp) {
     let (status, _) = app.post_json("/api/wishlist/add", json!({ "slug": slug })).await;
     assert_eq!(status, 401, "guests have no wishlist");
 
+    let (_, guest_slugs) = app.post_json("/api/wishlist/slugs", json!({})).await;
+    assert_eq!(guest_slugs, json!([]), "guests have nothing saved");
     let client = customer(&app, "wish@example.com").await;
     for _ in 0..2 {
         let (status, body) = app.post_json_as(&client, "/api/wishlist/add", json!({ "slug": slug })).await;
@@ -256,6 +258,8 @@ async fn wishlist_saves_and_moves_to_cart(app: TestApp) {
     }
     let (_, list) = app.post_json_as(&client, "/api/wishlist", json!({})).await;
     assert_eq!(list.as_array().map(Vec::len), Some(1), "saved once: {list}");
+    let (_, slugs) = app.post_json_as(&client, "/api/wishlist/slugs", json!({})).await;
+    assert_eq!(slugs, json!([slug]));
     let (status, body) = app.post_json_as(&client, "/api/wishlist/move-to-cart", json!({ "slug": slug })).await;
     assert_eq!(status, 200, "{body}");
     let (_, cart) = app.post_json_as(&client, "/api/cart", json!({})).await;
