@@ -6,6 +6,10 @@ use server::config::{Config, MailConfig, SeedMode};
 use server::Application;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+/// A request that takes longer has hung: fail the test with its URL rather
+/// than stall the whole suite.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Which database a test runs against.
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {
@@ -108,19 +112,20 @@ impl TestApp {
         let base = format!("http://{}", app.local_addr());
         tokio::spawn(app.run());
         let db = Database::connect(&database_url).await.expect("test connection");
-        TestApp { base, client: reqwest::Client::new(), db, outbox, _database: database }
+        let client = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build().expect("client");
+        TestApp { base, client, db, outbox, _database: database }
     }
 
     /// GET a page; returns status and body.
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let response = self.client.get(format!("{}{path}", self.base)).send().await.expect("GET");
+        let response = self.client.get(format!("{}{path}", self.base)).send().await.unwrap_or_else(|e| panic!("GET {path}: {e}"));
         let status = response.status().as_u16();
         (status, response.text().await.expect("body"))
     }
 
     /// POST JSON to a server function; returns status and parsed body.
     pub async fn post_json(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
-        let response = self.client.post(format!("{}{path}", self.base)).json(&body).send().await.expect("POST");
+        let response = self.client.post(format!("{}{path}", self.base)).json(&body).send().await.unwrap_or_else(|e| panic!("POST {path}: {e}"));
         let status = response.status().as_u16();
         let text = response.text().await.expect("body");
         let value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("JSON from {path}, got: {text}"));
@@ -130,7 +135,7 @@ impl TestApp {
     /// A client that keeps cookies, like a browser: each one is a separate
     /// visitor with its own session.
     pub fn session_client(&self) -> reqwest::Client {
-        reqwest::Client::builder().cookie_store(true).build().expect("cookie-keeping client")
+        reqwest::Client::builder().cookie_store(true).timeout(REQUEST_TIMEOUT).build().expect("cookie-keeping client")
     }
 
     /// POST JSON to a server function as `client`; returns status and parsed body.
@@ -140,7 +145,7 @@ impl TestApp {
         path: &str,
         body: serde_json::Value,
     ) -> (u16, serde_json::Value) {
-        let response = client.post(format!("{}{path}", self.base)).json(&body).send().await.expect("POST");
+        let response = client.post(format!("{}{path}", self.base)).json(&body).send().await.unwrap_or_else(|e| panic!("POST {path}: {e}"));
         let status = response.status().as_u16();
         let text = response.text().await.expect("body");
         let value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("JSON from {path}, got: {text}"));
