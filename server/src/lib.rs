@@ -90,13 +90,23 @@ impl Application {
     }
 }
 
+/// The app's route table, generated once per process. Generating it
+/// suppresses resource loading process-wide for a moment
+/// (leptos-rs/leptos#4773): a page that another server in the same process
+/// was rendering just then would hang forever. Production runs one server
+/// per process, but the integration tests run many at once.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Pages, server functions (`/api/…`) and static files.
 fn router(
     state: AppState,
     sessions: tower_sessions::SessionManagerLayer<sessions::DbSessionStore>,
     csrf: csrf::CsrfPolicy,
 ) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let options = state.leptos_options.clone();
     Router::new()
         .leptos_routes(&state, routes, move || shell(options.clone()))
