@@ -25,6 +25,13 @@ pub struct OrderLine {
     pub quantity: u32,
 }
 
+impl OrderLine {
+    /// Price of the line.
+    pub fn line_total(&self) -> Money {
+        Money::new(self.unit_price.cents * i64::from(self.quantity), self.unit_price.currency)
+    }
+}
+
 /// Everything the order page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderDetail {

@@ -126,13 +126,12 @@ fn OrderView(order: OrderDetail, cancel: ServerAction<CancelOrder>) -> impl Into
                     .lines
                     .iter()
                     .map(|line| {
-                        let total = crate::money::Money::new(line.unit_price.cents * i64::from(line.quantity), line.unit_price.currency);
                         view! {
                             <tr>
                                 <th scope="row">{format!("{} ({})", line.product_name, line.variant_label)}</th>
                                 <td>{line.unit_price.to_string()}</td>
                                 <td>{line.quantity}</td>
-                                <td>{total.to_string()}</td>
+                                <td>{line.line_total().to_string()}</td>
                             </tr>
                         }
                     })
