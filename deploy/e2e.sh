@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 source deploy/leptos-env.sh
 
 backend="${1:?usage: e2e.sh sqlite|postgres}"
-port=3100
+port="${E2E_PORT:-3100}"
 case "$backend" in
   sqlite)
     dir="$(mktemp -d)"

@@ -66,7 +66,7 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="leptos" href="/pkg/bazaar.css" />
-        <Title formatter=|text: String| format!("{text} · Bazaar") />
+        <Title formatter=ui::head::page_title />
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <ui::layout::Header />

@@ -1,12 +1,33 @@
 //! The cart's server functions (`/api/cart/…`; see docs/api.md). They work
-//! for guests and signed-in customers alike.
+//! for guests and signed-in customers alike. The forms that change the cart
+//! also work without JavaScript: a browser's own form post is sent back to
+//! the page it came from, which shows the outcome (`account::ssr::feedback`).
 
 use super::model::Cart;
 use crate::error::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::{cart::ssr, error::ssr::with_status, state::app_state};
+use crate::{
+    account::ssr::{feedback, session},
+    cart::{model::forms, ssr},
+    error::ssr::with_status,
+    state::app_state,
+};
+
+/// Finishes a cart form: JSON for scripts, a redirect back to `page` with
+/// the outcome for a browser posting without JavaScript.
+#[cfg(feature = "ssr")]
+async fn finish_form(
+    form: &'static str,
+    page: String,
+    notice: &'static str,
+    values: Vec<(&'static str, String)>,
+    result: Result<Cart, AppError>,
+) -> Result<Cart, AppError> {
+    let flow = feedback::FormFlow { form, page, on_success: None, notice: Some(notice), values };
+    feedback::finish(&session().await?, flow, result).await
+}
 
 /// The current cart.
 #[server(endpoint = "cart")]
@@ -21,7 +42,9 @@ pub async fn get_cart() -> Result<Cart, AppError> {
 pub async fn add_to_cart(sku: String, quantity: u32) -> Result<Cart, AppError> {
     let db = app_state()?.db;
     let owner = ssr::owner().await?;
-    ssr::add(&db, &owner, &sku, quantity).await.map_err(with_status)
+    let result = ssr::add(&db, &owner, &sku, quantity).await;
+    let values = vec![("quantity", quantity.to_string())];
+    finish_form(forms::ADD_TO_CART, ssr::posted_from("/cart"), "Added to cart.", values, result).await
 }
 
 /// Sets the quantity of `sku`; zero removes it.
@@ -29,7 +52,8 @@ pub async fn add_to_cart(sku: String, quantity: u32) -> Result<Cart, AppError> {
 pub async fn update_cart(sku: String, quantity: u32) -> Result<Cart, AppError> {
     let db = app_state()?.db;
     let owner = ssr::owner().await?;
-    ssr::update(&db, &owner, &sku, quantity).await.map_err(with_status)
+    let result = ssr::update(&db, &owner, &sku, quantity).await;
+    finish_form(forms::UPDATE_CART, "/cart".into(), "Your cart was updated.", Vec::new(), result).await
 }
 
 /// Removes `sku` from the cart.
@@ -37,5 +61,6 @@ pub async fn update_cart(sku: String, quantity: u32) -> Result<Cart, AppError> {
 pub async fn remove_from_cart(sku: String) -> Result<Cart, AppError> {
     let db = app_state()?.db;
     let owner = ssr::owner().await?;
-    ssr::update(&db, &owner, &sku, 0).await.map_err(with_status)
+    let result = ssr::update(&db, &owner, &sku, 0).await;
+    finish_form(forms::REMOVE_FROM_CART, "/cart".into(), "Removed from your cart.", Vec::new(), result).await
 }

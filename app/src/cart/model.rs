@@ -36,3 +36,14 @@ pub struct Cart {
     /// Units across all lines (what the header shows).
     pub item_count: u32,
 }
+
+/// Names of the cart's forms, for the outcome a form posted without
+/// JavaScript leaves for its page (`account::model::FormFeedback::form`).
+pub mod forms {
+    /// The product page's "Add to cart".
+    pub const ADD_TO_CART: &str = "add-to-cart";
+    /// A cart line's quantity form.
+    pub const UPDATE_CART: &str = "update-cart";
+    /// A cart line's "Remove".
+    pub const REMOVE_FROM_CART: &str = "remove-from-cart";
+}

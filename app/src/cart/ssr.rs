@@ -73,7 +73,13 @@ async fn set_line(db: &DatabaseConnection, owner: &Owner, variant_id: i32, quant
                 None => lines.push(GuestLine { variant_id, quantity }),
             }
             lines.retain(|l| l.quantity > 0);
-            session.insert(GUEST_CART_KEY, lines).await.map_err(session_failed)?;
+            // An empty cart is not stored: a session holding nothing is
+            // never written, so callers without a cookie leave no rows.
+            if lines.is_empty() {
+                session.remove::<Vec<GuestLine>>(GUEST_CART_KEY).await.map_err(session_failed)?;
+            } else {
+                session.insert(GUEST_CART_KEY, lines).await.map_err(session_failed)?;
+            }
         }
         Owner::User(user_id) if quantity == 0 => {
             cart_item::Entity::delete_many()
@@ -243,4 +249,19 @@ pub async fn view(db: &DatabaseConnection, owner: &Owner) -> Result<Cart, AppErr
     }
     cart.subtotal.currency = currency.unwrap_or_default();
     Ok(cart)
+}
+
+/// The page of this site a form was posted from (its `Referer`'s path and
+/// query), or `fallback` when there is none or it is not a local page. A
+/// browser posting a form without JavaScript is sent back there.
+pub fn posted_from(fallback: &str) -> String {
+    let referer = leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| {
+        let referer = parts.headers.get(http::header::REFERER)?.to_str().ok()?;
+        let uri = referer.parse::<http::Uri>().ok()?;
+        uri.path_and_query().map(|path| path.as_str().to_string())
+    });
+    match referer {
+        Some(path) if crate::account::validate::local_redirect(Some(&path)) == path => path,
+        _ => fallback.to_string(),
+    }
 }

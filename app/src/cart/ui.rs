@@ -2,8 +2,10 @@
 //! product page's "Add to cart" form and the cart page.
 
 use super::api::{get_cart, AddToCart, RemoveFromCart, UpdateCart};
-use super::model::{Cart, CartLine};
-use crate::account::ui::use_auth;
+use super::model::{forms, Cart, CartLine};
+use crate::account::api::take_form_feedback;
+use crate::account::model::FormFeedback;
+use crate::account::ui::{feedback_for, form_error, form_notice, use_auth};
 use crate::checkout::api::PlaceOrder;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -67,23 +69,30 @@ where
     move || value.with(|last| last.as_ref().and_then(|result| result.as_ref().err()).map(ToString::to_string))
 }
 
-/// "Add to cart" for the chosen variant of a product.
+/// "Add to cart" for the chosen variant of a product. `feedback` is what
+/// the form left when it was last posted without JavaScript.
 #[component]
-pub fn AddToCartForm(#[prop(into)] sku: Signal<String>, #[prop(into)] in_stock: Signal<bool>) -> impl IntoView {
+pub fn AddToCartForm(
+    #[prop(into)] sku: Signal<String>,
+    #[prop(into)] in_stock: Signal<bool>,
+    feedback: Option<FormFeedback>,
+) -> impl IntoView {
     let add = use_cart().add;
-    let error = action_error(add.value());
-    let added = move || matches!(add.value().get(), Some(Ok(_)));
+    let feedback = feedback.filter(|f| f.form == forms::ADD_TO_CART);
+    let error = form_error(add, feedback.as_ref());
+    let added = form_notice(add, feedback.as_ref(), "Added to cart.");
+    let quantity = feedback.as_ref().and_then(|f| f.value("quantity")).unwrap_or_else(|| "1".into());
     view! {
         <ActionForm action=add attr:class="add-to-cart">
             <input type="hidden" name="sku" value=sku />
             <label for="add-quantity">"Quantity"</label>
-            <input id="add-quantity" type="number" name="quantity" value="1" min="1" max="99" inputmode="numeric" />
+            <input id="add-quantity" type="number" name="quantity" value=quantity min="1" max="99" inputmode="numeric" />
             <button type="submit" disabled=move || !in_stock.get()>
                 "Add to cart"
             </button>
         </ActionForm>
-        {move || error().map(|message| view! { <p role="alert" class="form-error">{message}</p> })}
-        {move || added().then(|| view! { <p role="status">"Added to cart."</p> })}
+        {move || error.get().map(|err| view! { <p role="alert" class="form-error">{err.to_string()}</p> })}
+        {move || added.get().map(|notice| view! { <p role="status">{notice}</p> })}
     }
 }
 
@@ -91,11 +100,16 @@ pub fn AddToCartForm(#[prop(into)] sku: Signal<String>, #[prop(into)] in_stock: 
 #[component]
 pub fn CartPage() -> impl IntoView {
     let cart = use_cart();
-    let update_error = action_error(cart.update.value());
+    let feedback = Resource::new(|| (), |_| take_form_feedback());
     view! {
         <Title text="Your cart" />
         <h1>"Your cart"</h1>
-        {move || update_error().map(|message| view! { <p role="alert" class="form-error">{message}</p> })}
+        <Suspense>
+            {move || Suspend::new(async move {
+                let feedback = feedback.await.ok().flatten();
+                view! { <CartFeedback feedback /> }
+            })}
+        </Suspense>
         <Transition fallback=|| view! { <p>"Loading your cart…"</p> }>
             {move || Suspend::new(async move {
                 match cart.cart.await {
@@ -113,6 +127,28 @@ pub fn CartPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// The outcome of the last change to the cart: from the action once
+/// hydrated, from the session after a post without JavaScript.
+#[component]
+fn CartFeedback(feedback: Option<FormFeedback>) -> impl IntoView {
+    let cart = use_cart();
+    let update = feedback_for(Ok(feedback.clone()), forms::UPDATE_CART);
+    let remove = feedback_for(Ok(feedback), forms::REMOVE_FROM_CART);
+    let update_error = form_error(cart.update, update.as_ref());
+    let remove_error = form_error(cart.remove, remove.as_ref());
+    let notice = form_notice(cart.update, update.as_ref(), "Your cart was updated.");
+    let removed = form_notice(cart.remove, remove.as_ref(), "Removed from your cart.");
+    view! {
+        {move || {
+            update_error
+                .get()
+                .or_else(|| remove_error.get())
+                .map(|err| view! { <p role="alert" class="form-error">{err.to_string()}</p> })
+        }}
+        {move || notice.get().or_else(|| removed.get()).map(|text| view! { <p role="status">{text}</p> })}
     }
 }
 

@@ -11,3 +11,7 @@ pub struct Quote {
     pub shipping: Money,
     pub total: Money,
 }
+
+/// The checkout form's name, for the outcome it leaves when posted without
+/// JavaScript (`account::model::FormFeedback::form`).
+pub const CHECKOUT_FORM: &str = "checkout";

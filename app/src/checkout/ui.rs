@@ -1,11 +1,13 @@
 //! The checkout page.
 
-use super::api::{checkout_quote, new_checkout_key};
+use super::api::{checkout_quote, new_checkout_key, PlaceOrder};
 use super::card::test_cards;
-use crate::account::api::list_addresses;
-use crate::account::model::Address;
-use crate::account::ui::use_auth;
-use crate::cart::ui::{action_error, use_cart};
+use super::model::CHECKOUT_FORM;
+use crate::account::api::{list_addresses, take_form_feedback};
+use crate::account::model::{Address, FormFeedback};
+use crate::account::ui::{feedback_for, field_message, form_error, use_auth, Field, FormAlert};
+use crate::cart::ui::use_cart;
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -37,66 +39,105 @@ pub fn CheckoutPage() -> impl IntoView {
     }
 }
 
+/// The fields that show their own errors; any other error is announced at
+/// the top of the form.
+const FIELDS: &[&str] =
+    &["full_name", "line1", "line2", "city", "region", "postal_code", "country", "phone", "card_number"];
+
 #[component]
 fn CheckoutForm() -> impl IntoView {
     let place = use_cart().place_order;
-    let error = action_error(place.value());
     let key = Resource::new(|| (), |_| new_checkout_key());
     let addresses = Resource::new(|| (), |_| list_addresses());
-    // The chosen saved address's id, or "" for a new one.
-    let chosen = RwSignal::new(None::<String>);
-    let new_country = RwSignal::new("US".to_string());
+    // What the form left when it was last posted without JavaScript (or
+    // before the page had hydrated): its error and what was typed.
+    let feedback = Resource::new(|| (), |_| take_form_feedback());
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let key = key.await.unwrap_or_default();
                 let saved = addresses.await.unwrap_or_default();
-                let default_choice = saved.first().map(|a| a.id.to_string()).unwrap_or_default();
-                let saved = StoredValue::new(saved);
-                let choice = Memo::new(move |_| chosen.get().unwrap_or_else(|| default_choice.clone()));
-                let country = Memo::new(move |_| {
-                    let choice = choice.get();
-                    saved.with_value(|list| list.iter().find(|a| a.id.to_string() == choice).map(|a| a.country.clone()))
-                        .unwrap_or_else(|| new_country.get())
-                });
-                view! {
-                    <ActionForm action=place attr:class="checkout" attr:aria-label="Checkout">
-                        <input type="hidden" name="idempotency_key" value=key />
-                        <fieldset>
-                            <legend>"Ship to"</legend>
-                            {saved.get_value().into_iter().map(|address| view! { <SavedAddressChoice address choice chosen /> }).collect_view()}
-                            <label class="checkbox">
-                                <input
-                                    type="radio"
-                                    name="address_id"
-                                    value=""
-                                    checked=move || choice.get().is_empty()
-                                    on:change=move |_| chosen.set(Some(String::new()))
-                                />
-                                "A new address"
-                            </label>
-                            <NewAddressFields hidden=Signal::derive(move || !choice.get().is_empty()) new_country />
-                        </fieldset>
-                        <QuoteView country />
-                        <fieldset>
-                            <legend>"Payment"</legend>
-                            <label for="card-number">"Card number"</label>
-                            <input id="card-number" name="card_number" inputmode="numeric" autocomplete="cc-number" required />
-                            <p class="muted">
-                                {format!(
-                                    "Test cards: {} pays, {} is declined, {} has insufficient funds.",
-                                    test_cards::SUCCESS,
-                                    test_cards::DECLINED,
-                                    test_cards::INSUFFICIENT_FUNDS,
-                                )}
-                            </p>
-                        </fieldset>
-                        <button type="submit" disabled=move || place.pending().get()>"Place order"</button>
-                    </ActionForm>
-                    {move || error().map(|message| view! { <p role="alert" class="form-error">{message}</p> })}
-                }
+                let feedback = feedback_for(feedback.await, CHECKOUT_FORM);
+                view! { <CheckoutFields place key saved feedback /> }
             })}
         </Suspense>
+    }
+}
+
+#[component]
+fn CheckoutFields(
+    place: ServerAction<PlaceOrder>,
+    key: String,
+    saved: Vec<Address>,
+    feedback: Option<FormFeedback>,
+) -> impl IntoView {
+    let error = form_error(place, feedback.as_ref());
+    let typed = move |field: &str| feedback.as_ref().and_then(|f| f.value(field));
+    let default_choice = typed("address_id").unwrap_or_else(|| saved.first().map(|a| a.id.to_string()).unwrap_or_default());
+    // The chosen saved address's id, or "" for a new one.
+    let chosen = RwSignal::new(None::<String>);
+    let new_country = RwSignal::new(typed("country").unwrap_or_else(|| "US".to_string()));
+    let new_address = NewAddress::from_typed(&typed);
+    let saved = StoredValue::new(saved);
+    let choice = Memo::new(move |_| chosen.get().unwrap_or_else(|| default_choice.clone()));
+    let country = Memo::new(move |_| {
+        let choice = choice.get();
+        saved
+            .with_value(|list| list.iter().find(|a| a.id.to_string() == choice).map(|a| a.country.clone()))
+            .unwrap_or_else(|| new_country.get())
+    });
+    let card_error = field_message(error, "card_number");
+    view! {
+        <ActionForm action=place attr:class="checkout" attr:aria-label="Checkout">
+            <FormAlert error fields=FIELDS />
+            <input type="hidden" name="idempotency_key" value=key />
+            <fieldset>
+                <legend>"Ship to"</legend>
+                {saved.get_value().into_iter().map(|address| view! { <SavedAddressChoice address choice chosen /> }).collect_view()}
+                <label class="checkbox">
+                    <input
+                        type="radio"
+                        name="address_id"
+                        value=""
+                        checked=move || choice.get().is_empty()
+                        on:change=move |_| chosen.set(Some(String::new()))
+                    />
+                    "A new address"
+                </label>
+                <NewAddressFields hidden=Signal::derive(move || !choice.get().is_empty()) new_country typed=new_address error />
+            </fieldset>
+            <QuoteView country />
+            <fieldset>
+                <legend>"Payment"</legend>
+                <div class="field" class:invalid=move || card_error.read().is_some()>
+                    <label for="card-number">"Card number"</label>
+                    // Never refilled after a failure: the number is not kept.
+                    <input
+                        id="card-number"
+                        name="card_number"
+                        inputmode="numeric"
+                        autocomplete="cc-number"
+                        required
+                        aria-invalid=move || card_error.read().is_some().then_some("true")
+                        aria-describedby=move || card_error.read().is_some().then_some("card-number-error")
+                    />
+                    {move || {
+                        card_error
+                            .get()
+                            .map(|message| view! { <p role="alert" class="field-error" id="card-number-error">{message}</p> })
+                    }}
+                </div>
+                <p class="muted">
+                    {format!(
+                        "Test cards: {} pays, {} is declined, {} has insufficient funds.",
+                        test_cards::SUCCESS,
+                        test_cards::DECLINED,
+                        test_cards::INSUFFICIENT_FUNDS,
+                    )}
+                </p>
+            </fieldset>
+            <button type="submit" disabled=move || place.pending().get()>"Place order"</button>
+        </ActionForm>
     }
 }
 
@@ -118,31 +159,67 @@ fn SavedAddressChoice(address: Address, choice: Memo<String>, chosen: RwSignal<O
     }
 }
 
-#[component]
-fn NewAddressFields(hidden: Signal<bool>, new_country: RwSignal<String>) -> impl IntoView {
-    let field = |id: &'static str, name: &'static str, label: &'static str| {
-        view! {
-            <label for=id>{label}</label>
-            <input id=id name=name />
+/// What was typed into the new-address fields before a failed post.
+#[derive(Clone, Default)]
+struct NewAddress {
+    full_name: Option<String>,
+    line1: Option<String>,
+    line2: Option<String>,
+    city: Option<String>,
+    region: Option<String>,
+    postal_code: Option<String>,
+    phone: Option<String>,
+}
+
+impl NewAddress {
+    fn from_typed(typed: &impl Fn(&str) -> Option<String>) -> Self {
+        NewAddress {
+            full_name: typed("full_name"),
+            line1: typed("line1"),
+            line2: typed("line2"),
+            city: typed("city"),
+            region: typed("region"),
+            postal_code: typed("postal_code"),
+            phone: typed("phone"),
         }
-    };
+    }
+}
+
+#[component]
+fn NewAddressFields(
+    hidden: Signal<bool>,
+    new_country: RwSignal<String>,
+    typed: NewAddress,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let country_error = field_message(error, "country");
     view! {
         <div class="new-address" class:hidden=hidden>
-            {field("ship-full-name", "full_name", "Full name")}
-            {field("ship-line1", "line1", "Address line 1")}
-            {field("ship-line2", "line2", "Address line 2")}
-            {field("ship-city", "city", "City")}
-            {field("ship-region", "region", "Region")}
-            {field("ship-postal-code", "postal_code", "Postal code")}
-            <label for="ship-country">"Country"</label>
-            <input
-                id="ship-country"
-                name="country"
-                maxlength="2"
-                value=move || new_country.get()
-                on:input=move |ev| new_country.set(event_target_value(&ev).to_uppercase())
-            />
-            {field("ship-phone", "phone", "Phone")}
+            <Field label="Full name" name="full_name" id="ship-full-name" autocomplete="name" value=typed.full_name.unwrap_or_default() error=field_message(error, "full_name") />
+            <Field label="Address line 1" name="line1" id="ship-line1" autocomplete="address-line1" value=typed.line1.unwrap_or_default() error=field_message(error, "line1") />
+            <Field label="Address line 2" name="line2" id="ship-line2" autocomplete="address-line2" value=typed.line2.unwrap_or_default() error=field_message(error, "line2") />
+            <Field label="City" name="city" id="ship-city" autocomplete="address-level2" value=typed.city.unwrap_or_default() error=field_message(error, "city") />
+            <Field label="Region" name="region" id="ship-region" autocomplete="address-level1" value=typed.region.unwrap_or_default() error=field_message(error, "region") />
+            <Field label="Postal code" name="postal_code" id="ship-postal-code" autocomplete="postal-code" value=typed.postal_code.unwrap_or_default() error=field_message(error, "postal_code") />
+            <div class="field" class:invalid=move || country_error.read().is_some()>
+                <label for="ship-country">"Country"</label>
+                <input
+                    id="ship-country"
+                    name="country"
+                    maxlength="2"
+                    autocomplete="country"
+                    value=move || new_country.get()
+                    on:input=move |ev| new_country.set(event_target_value(&ev).to_uppercase())
+                    aria-invalid=move || country_error.read().is_some().then_some("true")
+                    aria-describedby=move || country_error.read().is_some().then_some("ship-country-error")
+                />
+                {move || {
+                    country_error
+                        .get()
+                        .map(|message| view! { <p role="alert" class="field-error" id="ship-country-error">{message}</p> })
+                }}
+            </div>
+            <Field label="Phone" name="phone" id="ship-phone" kind="tel" autocomplete="tel" value=typed.phone.unwrap_or_default() error=field_message(error, "phone") />
         </div>
     }
 }

@@ -1,5 +1,6 @@
 //! The storefront's pages and the pieces they share.
 
+pub mod head;
 pub mod home;
 pub mod layout;
 pub mod listing;

@@ -3,6 +3,8 @@
 use super::not_found::NotFound;
 use crate::catalog::api::get_product;
 use crate::catalog::model::{ProductDetail, Review};
+use crate::account::api::take_form_feedback;
+use crate::account::model::FormFeedback;
 use crate::cart::ui::AddToCartForm;
 use crate::wishlist::ui::WishlistToggle;
 use crate::error::AppError;
@@ -17,12 +19,15 @@ pub fn ProductPage() -> impl IntoView {
     let query_params = use_query_map();
     let slug = Memo::new(move |_| path_params.read().get("slug").unwrap_or_default());
     let product = Resource::new(move || slug.get(), get_product);
+    // What "Add to cart" left when it was posted without JavaScript.
+    let feedback = Resource::new(|| (), |_| take_form_feedback());
     let selected_sku = Signal::derive(move || query_params.read().get("variant"));
     view! {
         <Suspense fallback=|| view! { <p>"Loading product…"</p> }>
             {move || Suspend::new(async move {
+                let feedback = feedback.await.ok().flatten();
                 match product.await {
-                    Ok(product) => view! { <ProductView product selected_sku /> }.into_any(),
+                    Ok(product) => view! { <ProductView product selected_sku feedback /> }.into_any(),
                     Err(AppError::NotFound(_)) => view! { <NotFound /> }.into_any(),
                     Err(err) => view! { <p role="alert">{err.to_string()}</p> }.into_any(),
                 }
@@ -43,7 +48,11 @@ fn rated_text(product: &ProductDetail) -> String {
 }
 
 #[component]
-fn ProductView(product: ProductDetail, selected_sku: Signal<Option<String>>) -> impl IntoView {
+fn ProductView(
+    product: ProductDetail,
+    selected_sku: Signal<Option<String>>,
+    feedback: Option<FormFeedback>,
+) -> impl IntoView {
     let rated = rated_text(&product);
     let product = StoredValue::new(product);
     let chosen = Memo::new(move |_| {
@@ -120,6 +129,7 @@ fn ProductView(product: ProductDetail, selected_sku: Signal<Option<String>>) -> 
                     <AddToCartForm
                         sku=Signal::derive(move || chosen.read().as_ref().map(|v| v.sku.clone()).unwrap_or_default())
                         in_stock=Signal::derive(move || chosen.read().as_ref().is_some_and(|v| v.stock > 0))
+                        feedback
                     />
                     <WishlistToggle slug=p.slug.clone() name=p.name.clone() guest_hint=true />
                 </section>

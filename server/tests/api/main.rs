@@ -4,6 +4,8 @@
 //! missing PostgreSQL fails the PostgreSQL tests loudly.
 
 mod accounts;
+mod cart;
 mod catalog;
 mod checkout;
+mod head;
 mod helpers;
