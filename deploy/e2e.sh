@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Runs the Playwright suite against the debug build on a fresh database:
-# `e2e.sh sqlite` or `e2e.sh postgres`. Expects `cargo leptos build` done.
+# `e2e.sh sqlite` or `e2e.sh postgres`, optionally followed by spec-file
+# filters (e.g. `e2e.sh postgres checkout`) to run only those journeys.
+# Expects `cargo leptos build` done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/leptos-env.sh
 
-backend="${1:?usage: e2e.sh sqlite|postgres}"
+backend="${1:?usage: e2e.sh sqlite|postgres [spec filter…]}"
+shift
 port="${E2E_PORT:-3100}"
 case "$backend" in
   sqlite)
@@ -30,4 +33,4 @@ server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; cleanup_db' EXIT
 
 cd end2end
-BAZAAR_BASE_URL="http://127.0.0.1:$port" npx playwright test
+BAZAAR_BASE_URL="http://127.0.0.1:$port" npx playwright test "$@"

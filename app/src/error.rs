@@ -7,6 +7,11 @@ use serde::{Deserialize, Serialize};
 /// What can go wrong in a request, in terms a shopper understands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
+    /// The request itself cannot be read: a missing or malformed argument
+    /// (a word where a number belongs, a negative quantity, a number too
+    /// large). Answered before the server function runs.
+    #[error("The request could not be understood: {0}")]
+    BadRequest(String),
     /// The thing asked for does not exist (or must not be revealed).
     #[error("{0} not found")]
     NotFound(String),
@@ -29,6 +34,14 @@ pub enum AppError {
     /// order transition, or a stale version).
     #[error("{0}")]
     Conflict(String),
+    /// The shop is too busy to take this request now (answered 503 with
+    /// `Retry-After`); nothing was done.
+    #[error("The shop is busy. Please try again in {retry_after_secs} seconds.")]
+    Busy { retry_after_secs: u32 },
+    /// This client sent more requests than its rate limit allows (answered
+    /// 429 with `Retry-After` by the server's edge); nothing was done.
+    #[error("Too many attempts. Please wait {retry_after_secs} seconds and try again.")]
+    RateLimited { retry_after_secs: u32 },
     /// A failure on our side; the details are in the server log only.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -42,6 +55,7 @@ impl AppError {
     /// The HTTP status this error is answered with.
     pub fn status_code(&self) -> u16 {
         match self {
+            AppError::BadRequest(_) => 400,
             AppError::NotFound(_) => 404,
             AppError::Validation { .. } => 422,
             AppError::Unauthorized => 401,
@@ -49,6 +63,8 @@ impl AppError {
             AppError::OutOfStock { .. } | AppError::Conflict(_) => 409,
             AppError::PaymentDeclined(_) => 402,
             AppError::Internal | AppError::Transport(_) => 500,
+            AppError::Busy { .. } => 503,
+            AppError::RateLimited { .. } => 429,
         }
     }
 }
@@ -56,8 +72,19 @@ impl AppError {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
+    /// On the server this is called when a request cannot be turned into
+    /// the function's arguments (the caller's fault: 400), or when the answer
+    /// cannot be written (ours: 500, logged). In the browser every such error
+    /// means the request or its answer was lost on the way.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        #[cfg(feature = "ssr")]
+        {
+            ssr::from_request_failure(value)
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            AppError::Transport(value.to_string())
+        }
     }
 }
 
@@ -66,11 +93,40 @@ pub mod ssr {
     //! Turning server-side failures into [`AppError`]s.
 
     use super::AppError;
+    use leptos::server_fn::error::ServerFnErrorErr;
 
     impl From<sea_orm::DbErr> for AppError {
         fn from(err: sea_orm::DbErr) -> Self {
             tracing::error!(error = %err, "database error");
             AppError::Internal
+        }
+    }
+
+    /// Classifies a failure of the server-function machinery on the server.
+    pub(super) fn from_request_failure(value: ServerFnErrorErr) -> AppError {
+        let err = match value {
+            ServerFnErrorErr::Args(detail) | ServerFnErrorErr::Deserialization(detail) => {
+                AppError::BadRequest(readable_args_error(&detail))
+            }
+            ServerFnErrorErr::MissingArg(name) => AppError::BadRequest(format!("the argument `{name}` is missing")),
+            ServerFnErrorErr::UnsupportedRequestMethod(detail) => AppError::BadRequest(detail),
+            other => {
+                tracing::error!(error = %other, "server function failed outside its body");
+                AppError::Internal
+            }
+        };
+        with_status(err)
+    }
+
+    /// The deserializer's message without the codec's prefix, e.g.
+    /// "quantity: invalid digit found in string".
+    fn readable_args_error(detail: &str) -> String {
+        let detail = detail.trim();
+        let detail = detail.strip_prefix("Failed to deserialize query string:").unwrap_or(detail).trim();
+        if detail.is_empty() {
+            "the arguments are malformed".to_string()
+        } else {
+            detail.to_string()
         }
     }
 
@@ -80,6 +136,9 @@ pub mod ssr {
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             if let Ok(status) = http::StatusCode::from_u16(err.status_code()) {
                 response.set_status(status);
+            }
+            if let AppError::Busy { retry_after_secs } = &err {
+                response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after_secs));
             }
         }
         err

@@ -18,6 +18,9 @@ pub struct AppState {
     /// Woken after a commit that queued email, so it goes out at once
     /// rather than at the outbox worker's next poll.
     pub outbox: Arc<Notify>,
+    /// Bounds concurrent password hashing (sign-in, sign-up, password
+    /// changes), so a burst of sign-ins cannot exhaust memory.
+    pub password_hashing: crate::account::ssr::password::HashingLimit,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -1,4 +1,37 @@
-import { expect, type Locator, type Page } from '@playwright/test';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
+
+/**
+ * Playwright's `test`, with one automatic check added to every test that
+ * uses it: the test fails if the page reports any Content-Security-Policy
+ * violation. Chromium writes each blocked script, style or connection to
+ * the console ("Refused to … because it violates the following Content
+ * Security Policy directive …"), with or without JavaScript; with
+ * JavaScript the page's `securitypolicyviolation` events are logged too.
+ * Specs import `test` from here rather than from '@playwright/test'.
+ */
+export const test = base.extend<{ failOnCspViolation: void }>({
+  failOnCspViolation: [
+    async ({ page }, use) => {
+      const violations: string[] = [];
+      page.on('console', (message) => {
+        const text = message.text();
+        if (/Content[- ]Security[- ]Policy/i.test(text)) {
+          violations.push(`${page.url()}: ${text}`);
+        }
+      });
+      await page.addInitScript(() => {
+        document.addEventListener('securitypolicyviolation', (event) => {
+          console.error(
+            `Content-Security-Policy violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline code'}`,
+          );
+        });
+      });
+      await use();
+      expect(violations, 'Content-Security-Policy violations reported by the page').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 
 /** Top-level categories, in the order of the demo data (slug → name). */
 export const TOP_LEVEL_CATEGORIES = [

@@ -8,6 +8,8 @@ mod m20261123_000001_create_catalog;
 mod m20261123_000002_create_catalog_search;
 mod m20261123_000003_create_accounts;
 mod m20261123_000004_create_commerce;
+mod m20261124_000101_create_payment_charges;
+mod m20261124_000701_add_users_session_generation;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -20,6 +22,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_create_catalog_search::Migration),
             Box::new(m20261123_000003_create_accounts::Migration),
             Box::new(m20261123_000004_create_commerce::Migration),
+            Box::new(m20261124_000101_create_payment_charges::Migration),
+            Box::new(m20261124_000701_add_users_session_generation::Migration),
         ]
     }
 }

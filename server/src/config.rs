@@ -1,6 +1,7 @@
 //! Server configuration, read once from the environment at start-up.
 //! Every variable and its default is listed in README.md.
 
+use crate::secret::SecretUrl;
 use leptos::prelude::{get_configuration, LeptosOptions};
 use std::env;
 
@@ -16,11 +17,45 @@ pub enum SeedMode {
     None,
 }
 
+/// What kind of deployment this is (`BAZAAR_ENV`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// For trying the shop out (the default, and what `deploy/start.sh`
+    /// runs): demo data and demo accounts with well-known passwords.
+    Demo,
+    /// A real shop: never seeds demo data or demo accounts, and refuses to
+    /// start if asked to. The first admin comes from `server create-admin`.
+    Production,
+}
+
+/// How many password hashes run at once, and how long a request may wait
+/// for its turn before it is answered 503.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordHashingConfig {
+    /// `BAZAAR_HASH_CONCURRENCY`; 0 lifts the bound (benchmark baseline only).
+    pub concurrency: usize,
+    /// `BAZAAR_HASH_WAIT_SECS`.
+    pub max_wait: std::time::Duration,
+}
+
+impl Default for PasswordHashingConfig {
+    /// One hash per core, waiting up to 10 seconds.
+    fn default() -> Self {
+        PasswordHashingConfig {
+            concurrency: app::account::ssr::password::cores(),
+            max_wait: std::time::Duration::from_secs(10),
+        }
+    }
+}
+
+/// How long an unused session lasts when `BAZAAR_SESSION_IDLE_DAYS` is not set.
+pub const DEFAULT_SESSION_IDLE: std::time::Duration = std::time::Duration::from_secs(2 * 24 * 60 * 60);
+
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `sqlite://…` or `postgres://…`.
-    pub database_url: String,
+    pub database_url: SecretUrl,
     pub seed: SeedMode,
     /// Marks the session cookie `Secure` (sent over HTTPS only) and makes
     /// HTTPS the site's scheme for the cross-site check. Set it when the
@@ -30,6 +65,13 @@ pub struct Config {
     /// `LEPTOS_*` variables that cargo-leptos sets.
     pub leptos: LeptosOptions,
     pub mail: MailConfig,
+    /// Demo or production (`BAZAAR_ENV`).
+    pub environment: Environment,
+    /// A session unused for this long ends (`BAZAAR_SESSION_IDLE_DAYS`).
+    pub session_idle: std::time::Duration,
+    pub password_hashing: PasswordHashingConfig,
+    /// Connections, timeouts, rate limits, host names (`edge`).
+    pub edge: crate::edge::EdgeConfig,
 }
 
 /// How email leaves the shop.
@@ -46,7 +88,7 @@ pub enum MailTransport {
     /// `.eml` files in a folder (`BAZAAR_MAILER=file`, `BAZAAR_OUTBOX_DIR`).
     Files(std::path::PathBuf),
     /// An SMTP relay (`BAZAAR_MAILER=smtp`, `BAZAAR_SMTP_URL`).
-    Smtp(String),
+    Smtp(SecretUrl),
 }
 
 impl MailConfig {
@@ -61,7 +103,7 @@ impl MailConfig {
             Err(_) | Ok("file") => MailTransport::Files(
                 env::var("BAZAAR_OUTBOX_DIR").unwrap_or_else(|_| DEFAULT_OUTBOX_DIR.to_string()).into(),
             ),
-            Ok("smtp") => MailTransport::Smtp(env::var("BAZAAR_SMTP_URL").map_err(|_| ConfigError::SmtpUrl)?),
+            Ok("smtp") => MailTransport::Smtp(SecretUrl::new(env::var("BAZAAR_SMTP_URL").map_err(|_| ConfigError::SmtpUrl)?)),
             Ok(other) => return Err(ConfigError::Mailer(other.to_string())),
         };
         Ok(MailConfig { from, transport })
@@ -86,6 +128,14 @@ pub enum ConfigError {
     DatabaseUrl,
     #[error("BAZAAR_SECURE_COOKIES must be `true` or `false`, not `{0}`")]
     SecureCookies(String),
+    #[error("BAZAAR_ENV must be `demo` or `production`, not `{0}`")]
+    Environment(String),
+    #[error("BAZAAR_ENV=production never seeds demo data or demo accounts: unset BAZAAR_SEED or set it to `none`")]
+    SeedInProduction,
+    #[error("{name} must be a whole number, not `{value}`")]
+    Number { name: &'static str, value: String },
+    #[error(transparent)]
+    Edge(#[from] crate::edge::EdgeConfigError),
     #[error("Leptos configuration: {0}")]
     Leptos(String),
 }
@@ -98,11 +148,12 @@ impl Config {
         if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
             return Err(ConfigError::DatabaseUrl);
         }
-        let seed = match env::var("BAZAAR_SEED").as_deref() {
-            Err(_) | Ok("demo") => SeedMode::Demo,
-            Ok("none") => SeedMode::None,
-            Ok(other) => return Err(ConfigError::SeedMode(other.to_string())),
+        let environment = match env::var("BAZAAR_ENV").as_deref() {
+            Err(_) | Ok("demo") => Environment::Demo,
+            Ok("production") => Environment::Production,
+            Ok(other) => return Err(ConfigError::Environment(other.to_string())),
         };
+        let seed = seed_mode(environment, env::var("BAZAAR_SEED").ok().as_deref())?;
         let secure_cookies = match env::var("BAZAAR_SECURE_COOKIES").as_deref() {
             Err(_) | Ok("false") | Ok("0") => false,
             Ok("true") | Ok("1") => true,
@@ -110,6 +161,89 @@ impl Config {
         };
         let leptos = get_configuration(None).map_err(|e| ConfigError::Leptos(e.to_string()))?.leptos_options;
         let mail = MailConfig::from_env()?;
-        Ok(Config { database_url, seed, secure_cookies, leptos, mail })
+        let session_idle = match number_from_env("BAZAAR_SESSION_IDLE_DAYS")? {
+            Some(days) => std::time::Duration::from_secs(days.saturating_mul(24 * 60 * 60)),
+            None => DEFAULT_SESSION_IDLE,
+        };
+        let defaults = PasswordHashingConfig::default();
+        let password_hashing = PasswordHashingConfig {
+            concurrency: number_from_env("BAZAAR_HASH_CONCURRENCY")?
+                .map_or(defaults.concurrency, |n| usize::try_from(n).unwrap_or(usize::MAX)),
+            max_wait: number_from_env("BAZAAR_HASH_WAIT_SECS")?
+                .map_or(defaults.max_wait, std::time::Duration::from_secs),
+        };
+        Ok(Config {
+            database_url: SecretUrl::new(database_url),
+            seed,
+            secure_cookies,
+            leptos,
+            mail,
+            environment,
+            session_idle,
+            password_hashing,
+            edge: crate::edge::EdgeConfig::from_env()?,
+        })
+    }
+}
+
+/// The seed mode for `BAZAAR_SEED` (`value`) in `environment`: demo data by
+/// default in a demo, never in production.
+fn seed_mode(environment: Environment, value: Option<&str>) -> Result<SeedMode, ConfigError> {
+    match (environment, value) {
+        (Environment::Demo, None | Some("demo")) => Ok(SeedMode::Demo),
+        (Environment::Production, None) | (_, Some("none")) => Ok(SeedMode::None),
+        (Environment::Production, Some("demo")) => Err(ConfigError::SeedInProduction),
+        (_, Some(other)) => Err(ConfigError::SeedMode(other.to_string())),
+    }
+}
+
+/// A whole number from the environment variable `name`, if set.
+fn number_from_env(name: &'static str) -> Result<Option<u64>, ConfigError> {
+    match env::var(name) {
+        Err(_) => Ok(None),
+        Ok(value) => value.trim().parse().map(Some).map_err(|_| ConfigError::Number { name, value }),
+    }
+}
+
+#[cfg(test)]
+mod environment_tests {
+    use super::*;
+
+    #[test]
+    fn production_never_seeds_and_refuses_a_seed_flag() {
+        assert_eq!(seed_mode(Environment::Production, None).ok(), Some(SeedMode::None));
+        assert_eq!(seed_mode(Environment::Production, Some("none")).ok(), Some(SeedMode::None));
+        assert!(matches!(seed_mode(Environment::Production, Some("demo")), Err(ConfigError::SeedInProduction)));
+    }
+
+    #[test]
+    fn a_demo_seeds_unless_told_not_to() {
+        assert_eq!(seed_mode(Environment::Demo, None).ok(), Some(SeedMode::Demo));
+        assert_eq!(seed_mode(Environment::Demo, Some("none")).ok(), Some(SeedMode::None));
+        assert!(matches!(seed_mode(Environment::Demo, Some("lots")), Err(ConfigError::SeedMode(_))));
+    }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+
+    /// The only test in this crate that sets these variables, so no other
+    /// test can read them half-set.
+    #[test]
+    fn printing_the_config_never_shows_a_password() {
+        env::set_var("DATABASE_URL", "postgres://shop:db-hunter2@db.example:5432/bazaar");
+        env::set_var("BAZAAR_MAILER", "smtp");
+        env::set_var("BAZAAR_SMTP_URL", "smtps://orders:smtp-hunter2@smtp.example.com");
+        let config = Config::from_env();
+        for name in ["DATABASE_URL", "BAZAAR_MAILER", "BAZAAR_SMTP_URL"] {
+            env::remove_var(name);
+        }
+        let config = config.expect("valid configuration");
+        let printed = format!("{config:?} {config:#?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(printed.contains("postgres://shop:***@db.example:5432/bazaar"), "{printed}");
+        assert!(printed.contains("smtps://orders:***@smtp.example.com"), "{printed}");
+        assert_eq!(config.database_url.expose(), "postgres://shop:db-hunter2@db.example:5432/bazaar");
     }
 }

@@ -1,11 +1,14 @@
 //! The Bazaar server: configuration, database, demo data and the axum
 //! application that serves the Leptos storefront and its server functions.
 
+pub mod api_input;
+pub mod cli;
 pub mod config;
 pub mod csrf;
 pub mod db;
-pub mod json_api;
+pub mod edge;
 pub mod mail;
+pub mod secret;
 pub mod seed;
 pub mod sessions;
 
@@ -15,7 +18,7 @@ use config::MailTransport;
 use std::sync::Arc;
 use tokio::sync::Notify;
 use axum::Router;
-use config::{Config, SeedMode};
+use config::{Config, Environment, SeedMode};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
@@ -30,6 +33,8 @@ pub enum StartupError {
     Database(#[from] sea_orm::DbErr),
     #[error(transparent)]
     Sessions(#[from] sessions::SessionStoreError),
+    #[error("a production shop never seeds demo data or demo accounts")]
+    DemoSeedInProduction,
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
 }
@@ -38,6 +43,7 @@ pub enum StartupError {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    serve: edge::serve::ServeSettings,
     demo_logins: Vec<seed::accounts::DemoLogin>,
 }
 
@@ -46,30 +52,41 @@ impl Application {
     /// the catalog is empty, and binds the listening socket (port 0 picks a
     /// free port, as the tests do).
     pub async fn build(config: Config) -> Result<Self, StartupError> {
-        let db = db::connect_and_migrate(&config.database_url).await?;
+        if config.environment == Environment::Production && config.seed == SeedMode::Demo {
+            return Err(StartupError::DemoSeedInProduction);
+        }
+        let db = db::connect_and_migrate(config.database_url.expose()).await?;
         let demo_logins = match config.seed {
             SeedMode::Demo => seed::seed_demo(&db, seed::DEMO_SEED).await?.demo_logins,
             SeedMode::None => Vec::new(),
         };
         let session_store = sessions::DbSessionStore::new(&db)?;
         session_store.spawn_expired_sweep();
-        let sessions = sessions::layer(session_store, config.secure_cookies);
+        let sessions = sessions::layer(session_store, config.secure_cookies, config.session_idle);
         let csrf = csrf::CsrfPolicy::new(config.secure_cookies);
         let addr = config.leptos.site_addr;
         let outbox = Arc::new(Notify::new());
         let mailer: Arc<dyn mail::Mailer> = match &config.mail.transport {
             MailTransport::Files(dir) => Arc::new(mail::FileMailer::new(dir)),
-            MailTransport::Smtp(url) => Arc::new(mail::SmtpMailer::from_url(url)?),
+            MailTransport::Smtp(url) => Arc::new(mail::SmtpMailer::from_url(url.expose())?),
         };
         mail::worker::spawn(db.clone(), mailer, config.mail.from.clone(), outbox.clone());
         let state = AppState {
-            db,
+            db: db.clone(),
             leptos_options: config.leptos,
-            payments: Arc::new(SimulatedPayments::default()),
+            // The simulated provider keeps its charges in the shop's database.
+            payments: Arc::new(SimulatedPayments::new(db)),
             outbox,
+            password_hashing: app::account::ssr::password::HashingLimit::new(
+                config.password_hashing.concurrency,
+                config.password_hashing.max_wait,
+            ),
         };
         let listener = TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?;
-        Ok(Application { listener, router: router(state, sessions, csrf), demo_logins })
+        let bound = listener.local_addr().map_err(|source| StartupError::Bind { addr, source })?;
+        let edge = edge::EdgeLayers::new(&config.edge, config.secure_cookies, bound);
+        let router = edge.wrap(router(state, sessions, csrf));
+        Ok(Application { listener, router, serve: edge::serve_settings(&config.edge), demo_logins })
     }
 
     /// The address actually bound.
@@ -86,7 +103,13 @@ impl Application {
 
     /// Serves requests until the process ends.
     pub async fn run(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).await
+        self.run_until(std::future::pending()).await
+    }
+
+    /// Serves requests until `shutdown` completes, then stops accepting
+    /// connections and lets the requests in flight finish (for a while).
+    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
+        edge::serve::serve(self.listener, self.router, self.serve, shutdown).await
     }
 }
 
@@ -100,6 +123,17 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
+/// What the not-found page's render needs: the nonce, and the state its
+/// layout's resources (cart, signed-in user) read, which
+/// `leptos_routes_with_context` provides to every other page.
+fn not_found_context(state: &AppState) -> impl Fn() + Clone + Send + 'static {
+    let state = state.clone();
+    move || {
+        edge::headers::provide_request_nonce();
+        leptos::prelude::provide_context(state.clone());
+    }
+}
+
 /// Pages, server functions (`/api/…`) and static files.
 fn router(
     state: AppState,
@@ -109,9 +143,15 @@ fn router(
     let routes = route_list();
     let options = state.leptos_options.clone();
     Router::new()
-        .leptos_routes(&state, routes, move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(axum::middleware::from_fn(json_api::accept_json))
+        .leptos_routes_with_context(&state, routes, edge::headers::provide_request_nonce, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(not_found_context(&state), shell))
+        .layer(axum::middleware::from_fn(api_input::guard))
+        // Every 5xx is logged at ERROR with its method and URI (the span's
+        // fields), whichever handler produced it.
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO)),
+        )
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(csrf, csrf::reject_cross_site))
         .layer(CompressionLayer::new())

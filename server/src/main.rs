@@ -1,5 +1,7 @@
-//! Starts the Bazaar server with configuration from the environment.
+//! Starts the Bazaar server with configuration from the environment, or
+//! runs an operator's command (`server create-admin EMAIL`; see `cli`).
 
+use server::cli::{self, Command};
 use server::{config::Config, Application};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
@@ -9,6 +11,13 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
         .init();
+    let command = match cli::parse(std::env::args().skip(1)) {
+        Ok(command) => command,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::from(2);
+        }
+    };
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {
@@ -16,6 +25,31 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    match command {
+        Command::Serve => serve(config).await,
+        Command::CreateAdmin { email } => create_admin(config, &email).await,
+    }
+}
+
+async fn create_admin(config: Config, email: &str) -> ExitCode {
+    let done = async {
+        let password = cli::password_from_stdin()?;
+        let db = server::db::connect_and_migrate(&config.database_url).await?;
+        cli::create_admin(&db, email, password).await
+    };
+    match done.await {
+        Ok(report) => {
+            println!("{}", cli::describe(email, &report));
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("create-admin: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> ExitCode {
     let app = match Application::build(config).await {
         Ok(app) => app,
         Err(err) => {

@@ -14,13 +14,24 @@ use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
-/// The session cookie's name.
+/// The session cookie's name over plain HTTP (local development, tests).
 pub const COOKIE_NAME: &str = "bazaar_session";
 
-/// A session unused for this long expires (its cookie and its row). The
-/// absolute limit on a sign-in (30 days) is enforced by
-/// `app::account::ssr`, which keeps the sign-in time in the session.
-pub const IDLE_EXPIRY: Duration = Duration::days(7);
+/// The session cookie's name over HTTPS. Browsers accept a `__Host-` cookie
+/// only if it is `Secure`, has `Path=/` and no `Domain`, so neither a
+/// plain-HTTP page nor a sibling subdomain can plant or overwrite it.
+pub const SECURE_COOKIE_NAME: &str = "__Host-bazaar_session";
+
+/// The session cookie's name: `__Host-` prefixed when served over HTTPS.
+/// Plain HTTP keeps the unprefixed name, since browsers refuse `Secure`
+/// cookies (and so `__Host-` ones) from `http://` origins.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_COOKIE_NAME
+    } else {
+        COOKIE_NAME
+    }
+}
 
 /// How often expired sessions are deleted.
 const SWEEP_PERIOD: StdDuration = StdDuration::from_secs(60 * 60);
@@ -115,15 +126,29 @@ impl ExpiredDeletion for DbSessionStore {
     }
 }
 
-/// The session middleware: cookie `bazaar_session`, HttpOnly (no script can
+/// The session middleware: cookie [`cookie_name`], HttpOnly (no script can
 /// read it), SameSite=Lax (not sent on cross-site POSTs), `Secure` when the
-/// shop is served over HTTPS, expiring after [`IDLE_EXPIRY`] unused.
-pub fn layer(store: DbSessionStore, secure: bool) -> SessionManagerLayer<DbSessionStore> {
+/// shop is served over HTTPS, expiring (cookie and row) after `idle` unused.
+/// The absolute limit on a sign-in (30 days) is enforced by
+/// `app::account::ssr`, which keeps the sign-in time in the session.
+pub fn layer(store: DbSessionStore, secure: bool, idle: StdDuration) -> SessionManagerLayer<DbSessionStore> {
+    let idle = Duration::try_from(idle).unwrap_or(Duration::MAX);
     SessionManagerLayer::new(store)
-        .with_name(COOKIE_NAME)
+        .with_name(cookie_name(secure))
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(secure)
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(IDLE_EXPIRY))
+        .with_expiry(Expiry::OnInactivity(idle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cookie_is_host_prefixed_only_over_https() {
+        assert_eq!(cookie_name(true), "__Host-bazaar_session");
+        assert_eq!(cookie_name(false), "bazaar_session");
+    }
 }

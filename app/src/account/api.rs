@@ -44,7 +44,7 @@ pub async fn register(
 ) -> Result<CurrentUser, AppError> {
     let state = app_state()?;
     let session = ssr::session().await?;
-    let result = ssr::auth::register(&state.db, &session, &email, password, &name).await;
+    let result = ssr::auth::register(&state.db, &state.password_hashing, &session, &email, password, &name).await;
     let flow = FormFlow {
         form: forms::SIGN_UP,
         page: with_next("/sign-up", next.as_deref()),
@@ -61,7 +61,7 @@ pub async fn register(
 pub async fn sign_in(email: String, password: SecretString, next: Option<String>) -> Result<CurrentUser, AppError> {
     let state = app_state()?;
     let session = ssr::session().await?;
-    let result = ssr::auth::sign_in(&state.db, &session, &email, password).await;
+    let result = ssr::auth::sign_in(&state.db, &state.password_hashing, &session, &email, password).await;
     let flow = FormFlow {
         form: forms::SIGN_IN,
         page: with_next("/sign-in", next.as_deref()),
@@ -81,6 +81,27 @@ pub async fn sign_out() -> Result<(), AppError> {
     ssr::feedback::finish(&session, flow, result).await
 }
 
+/// Signs the user out of every session they have, on every device, this
+/// one included, and sends a browser to the home page.
+#[server(endpoint = "account/sign-out-everywhere")]
+pub async fn sign_out_everywhere() -> Result<(), AppError> {
+    let state = app_state()?;
+    let session = ssr::session().await?;
+    let result = match ssr::current_user().await {
+        Ok(Some(user)) => ssr::sign_out_everywhere(&state.db, &session, user.id).await,
+        Ok(None) => Err(AppError::Unauthorized),
+        Err(err) => Err(err),
+    };
+    let flow = FormFlow {
+        form: forms::SIGN_OUT_EVERYWHERE,
+        page: "/account".into(),
+        on_success: Some("/".into()),
+        notice: None,
+        values: vec![],
+    };
+    ssr::feedback::finish(&session, flow, result).await
+}
+
 /// The signed-in user, or `None`.
 #[server(endpoint = "auth/me")]
 pub async fn me() -> Result<Option<CurrentUser>, AppError> {
@@ -93,7 +114,7 @@ pub async fn change_password(current: SecretString, new: SecretString) -> Result
     let state = app_state()?;
     let session = ssr::session().await?;
     let result = match ssr::current_user().await {
-        Ok(Some(user)) => ssr::auth::change_password(&state.db, &session, &user, current, new).await,
+        Ok(Some(user)) => ssr::auth::change_password(&state.db, &state.password_hashing, &session, &user, current, new).await,
         Ok(None) => Err(AppError::Unauthorized),
         Err(err) => Err(err),
     };

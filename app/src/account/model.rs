@@ -144,6 +144,8 @@ pub mod forms {
     pub const SAVE_ADDRESS: &str = "save-address";
     /// An address's delete button.
     pub const DELETE_ADDRESS: &str = "delete-address";
+    /// The account page's "Sign out everywhere" button.
+    pub const SIGN_OUT_EVERYWHERE: &str = "sign-out-everywhere";
 }
 
 /// How a form posted without JavaScript turned out. The browser is

@@ -171,8 +171,9 @@ pub fn AccountPage() -> impl IntoView {
     // Signing out from this page goes home; only a visit without a user
     // is sent to the sign-in page.
     let signed_out_here = {
-        let at_start = auth.sign_out.version().get_untracked();
-        move || auth.sign_out.version().get_untracked() != at_start
+        let signed_out = move || auth.sign_out.version().get_untracked() + auth.sign_out_everywhere.version().get_untracked();
+        let at_start = signed_out();
+        move || signed_out() != at_start
     };
     view! {
         <Title text="Your account" />
@@ -247,7 +248,28 @@ fn AccountView(user: CurrentUser, feedback: Option<FormFeedback>, forms: Account
             action=forms.change_password
             feedback=feedback.clone().filter(|f| f.form == form_names::CHANGE_PASSWORD)
         />
-        <AddressesSection forms feedback />
+        <AddressesSection forms feedback=feedback.clone() />
+        <SignOutEverywhereSection feedback=feedback.filter(|f| f.form == form_names::SIGN_OUT_EVERYWHERE) />
+    }
+}
+
+/// Ends every session of the account, on every device, this one included:
+/// for a lost phone or a shared computer left signed in.
+#[component]
+fn SignOutEverywhereSection(feedback: Option<FormFeedback>) -> impl IntoView {
+    let action = use_auth().sign_out_everywhere;
+    let error = form_error(action, feedback.as_ref());
+    view! {
+        <section class="account-section" aria-labelledby="sessions-heading">
+            <h2 id="sessions-heading">"Signed-in devices"</h2>
+            <p>"Signed in on a device you no longer use? Sign out of every browser and device, this one included."</p>
+            <ActionForm action attr:class="stacked-form" attr:aria-labelledby="sessions-heading">
+                <FormAlert error fields=&[] />
+                <button type="submit" disabled=move || action.pending().get()>
+                    "Sign out everywhere"
+                </button>
+            </ActionForm>
+        </section>
     }
 }
 

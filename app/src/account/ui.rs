@@ -1,7 +1,7 @@
 //! Account state shared by every page, the header's account links, and the
 //! pieces the account forms are built from.
 
-use crate::account::api::{me, Register, SignIn, SignOut};
+use crate::account::api::{me, Register, SignIn, SignOut, SignOutEverywhere};
 use crate::account::model::{CurrentUser, FormFeedback};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -17,6 +17,8 @@ pub struct AuthContext {
     pub sign_in: ServerAction<SignIn>,
     /// The header's sign-out button.
     pub sign_out: ServerAction<SignOut>,
+    /// The account page's "Sign out everywhere" button.
+    pub sign_out_everywhere: ServerAction<SignOutEverywhere>,
     /// The signed-in user, re-fetched whenever one of the actions completes.
     pub user: Resource<Result<Option<CurrentUser>, AppError>>,
 }
@@ -25,7 +27,10 @@ impl AuthContext {
     /// Changes each time someone signs up, in or out: a resource keyed on
     /// it re-fetches for the new user.
     pub fn generation(&self) -> usize {
-        self.register.version().get() + self.sign_in.version().get() + self.sign_out.version().get()
+        self.register.version().get()
+            + self.sign_in.version().get()
+            + self.sign_out.version().get()
+            + self.sign_out_everywhere.version().get()
     }
 }
 
@@ -34,11 +39,17 @@ pub fn provide_auth() {
     let register = ServerAction::<Register>::new();
     let sign_in = ServerAction::<SignIn>::new();
     let sign_out = ServerAction::<SignOut>::new();
+    let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
     let user = Resource::new(
-        move || register.version().get() + sign_in.version().get() + sign_out.version().get(),
+        move || {
+            register.version().get()
+                + sign_in.version().get()
+                + sign_out.version().get()
+                + sign_out_everywhere.version().get()
+        },
         |_| me(),
     );
-    provide_context(AuthContext { register, sign_in, sign_out, user });
+    provide_context(AuthContext { register, sign_in, sign_out, sign_out_everywhere, user });
 }
 
 /// The [`AuthContext`] from context.

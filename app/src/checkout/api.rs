@@ -6,8 +6,11 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    account::{model::AddressInput, ssr::{addresses, require_user}},
-    checkout::ssr,
+    account::{
+        model::AddressInput,
+        ssr::{feedback, require_user, session},
+    },
+    checkout::{model::CHECKOUT_FORM, ssr},
     error::ssr::with_status,
     state::app_state,
 };
@@ -23,9 +26,14 @@ pub async fn checkout_quote(country: String) -> Result<Quote, AppError> {
 /// Places the cart as an order and returns its id.
 ///
 /// `address_id` picks a saved address; when it is empty the new-address
-/// fields are used (and saved to the address book). `idempotency_key`
-/// identifies this checkout: retrying with the same key returns the same
-/// order and never charges twice.
+/// fields are used (and saved to the address book with the order).
+/// `idempotency_key` identifies this checkout: retrying with the same key
+/// and the same details returns the same order and never charges twice;
+/// the same key with different details is refused (422).
+///
+/// Posted without JavaScript, a success goes to the order's page and a
+/// failure back to `/checkout`, which shows the error and what was typed
+/// (never the card number).
 #[server(endpoint = "checkout")]
 #[expect(clippy::too_many_arguments, reason = "one argument per form field, so the form works without JavaScript")]
 pub async fn place_order(
@@ -43,41 +51,50 @@ pub async fn place_order(
 ) -> Result<i32, AppError> {
     let user = require_user().await.map_err(with_status)?;
     let state = app_state()?;
-    let result = async {
-        let address = match address_id.trim() {
-            "" => {
-                let optional = |s: String| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-                let input = AddressInput {
-                    id: None,
-                    full_name,
-                    line1,
-                    line2: optional(line2),
-                    city,
-                    region: optional(region),
-                    postal_code,
-                    country,
-                    phone: optional(phone),
-                    is_default: false,
-                };
-                addresses::save(&state.db, user.id, &input).await?
-            }
-            id => {
-                let id = id.parse().map_err(|_| AppError::NotFound("Address".into()))?;
-                addresses::get(&state.db, user.id, id).await?
-            }
-        };
-        let request = ssr::OrderRequest { idempotency_key: &idempotency_key, address: &address, card_number: &card_number };
-        ssr::place_order(&state.db, state.payments.as_ref(), &user, request).await
-    }
-    .await;
-    match result {
-        Ok(order) => {
-            state.outbox.notify_one();
-            leptos_axum::redirect(&format!("/orders/{}", order.id));
-            Ok(order.id)
+    // What goes back into the form after a failure: never the card.
+    let values = vec![
+        ("address_id", address_id.clone()),
+        ("full_name", full_name.clone()),
+        ("line1", line1.clone()),
+        ("line2", line2.clone()),
+        ("city", city.clone()),
+        ("region", region.clone()),
+        ("postal_code", postal_code.clone()),
+        ("country", country.clone()),
+        ("phone", phone.clone()),
+    ];
+    let optional = |s: String| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let new_address = AddressInput {
+        id: None,
+        full_name,
+        line1,
+        line2: optional(line2),
+        city,
+        region: optional(region),
+        postal_code,
+        country,
+        phone: optional(phone),
+        is_default: false,
+    };
+    let result = match ssr::AddressChoice::from_form(&address_id, new_address) {
+        Ok(address) => {
+            let request = ssr::OrderRequest { idempotency_key: &idempotency_key, address, card_number: &card_number };
+            ssr::place_order(&state.db, state.payments.as_ref(), &user, request).await
         }
-        Err(err) => Err(with_status(err)),
+        Err(err) => Err(err),
+    };
+    if result.is_ok() {
+        // The confirmation email was queued in the order's transaction.
+        state.outbox.notify_one();
     }
+    let flow = feedback::FormFlow {
+        form: CHECKOUT_FORM,
+        page: "/checkout".into(),
+        on_success: result.as_ref().ok().map(|order| format!("/orders/{}", order.id)),
+        notice: None,
+        values,
+    };
+    feedback::finish(&session().await?, flow, result.map(|order| order.id)).await
 }
 
 /// A fresh idempotency key for one checkout attempt. The checkout page

@@ -3,9 +3,13 @@
 
 pub mod api;
 pub mod card;
+#[cfg(feature = "ssr")]
+pub mod fingerprint;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod payment;
+#[cfg(feature = "ssr")]
+pub mod retry;
 pub mod shipping;
 #[cfg(feature = "ssr")]
 pub mod ssr;

@@ -5,19 +5,35 @@
 //! providers use to never charge twice for one checkout.
 
 use super::card::test_cards;
+use crate::entity::payment_charge;
 use crate::money::Money;
-use std::collections::HashMap;
-use std::fmt::Debug;
-use std::sync::Mutex;
+use chrono::Utc;
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, SqlErr,
+};
+use std::fmt::{self, Debug};
 
 /// One charge to make.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ChargeRequest {
     pub amount: Money,
     /// Digits only, already Luhn-checked.
     pub card_number: String,
-    /// The same key always yields the same charge.
+    /// The same key always yields the same charge, as long as it is paid.
     pub idempotency_key: String,
+}
+
+impl Debug for ChargeRequest {
+    /// Never prints the card number.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChargeRequest")
+            .field("amount", &self.amount)
+            .field("card", &super::card::masked(&self.card_number))
+            .field("idempotency_key", &self.idempotency_key)
+            .finish()
+    }
 }
 
 /// Proof of a successful charge.
@@ -33,6 +49,13 @@ pub enum PaymentError {
     Declined,
     #[error("Your card was declined for insufficient funds. No payment was taken.")]
     InsufficientFunds,
+    /// The key already paid for a different amount (Stripe's rule: a key
+    /// belongs to one request).
+    #[error("This payment was already made for a different amount.")]
+    KeyReused,
+    /// A refund named a charge the provider never made.
+    #[error("No charge has the reference {0}.")]
+    UnknownCharge(String),
     #[error("The payment service is unavailable: {0}")]
     Unavailable(String),
 }
@@ -41,25 +64,77 @@ pub enum PaymentError {
 #[async_trait::async_trait]
 pub trait PaymentProvider: Send + Sync + Debug {
     /// Charges the card; charging again with the same idempotency key
-    /// returns the first receipt without charging again.
+    /// returns the first receipt without charging again, unless that
+    /// charge was refunded: then it is a new charge with a new reference.
     async fn charge(&self, request: ChargeRequest) -> Result<Receipt, PaymentError>;
     /// Returns the money of a charge (a cancelled order, or a charge whose
-    /// order could not be saved).
+    /// order could not be saved). Refunding twice is harmless.
     async fn refund(&self, reference: &str) -> Result<(), PaymentError>;
 }
 
-/// The built-in simulated provider: decides by test card number, keeps its
-/// charges in memory.
-#[derive(Debug, Default)]
+const PAID: &str = "paid";
+const REFUNDED: &str = "refunded";
+
+/// Inserts lost to a concurrent charge of the same key (or, once in 2⁹⁶,
+/// to a reference already taken) before giving up.
+const INSERT_ATTEMPTS: usize = 3;
+
+/// The built-in simulated provider: decides by test card number and keeps
+/// its charges in the `payment_charges` table, so references stay unique
+/// across restarts and across servers sharing the database.
+///
+/// It writes outside the caller's transactions, as a real provider would
+/// (checkout charges before it opens the order's transaction).
+#[derive(Debug, Clone)]
 pub struct SimulatedPayments {
-    charges: Mutex<HashMap<String, Receipt>>,
+    db: DatabaseConnection,
 }
 
 impl SimulatedPayments {
-    /// Charges made so far (each idempotency key once).
-    pub fn charge_count(&self) -> usize {
-        self.charges.lock().map_or(0, |charges| charges.len())
+    /// A provider keeping its charges in `db`.
+    pub fn new(db: DatabaseConnection) -> Self {
+        SimulatedPayments { db }
     }
+
+    async fn latest(&self, key: &str) -> Result<Option<payment_charge::Model>, DbErr> {
+        payment_charge::Entity::find()
+            .filter(payment_charge::Column::IdempotencyKey.eq(key))
+            .order_by_desc(payment_charge::Column::Attempt)
+            .one(&self.db)
+            .await
+    }
+
+    async fn record(&self, request: &ChargeRequest, attempt: i32) -> Result<payment_charge::Model, DbErr> {
+        let last4: String = request.card_number.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+        payment_charge::ActiveModel {
+            id: NotSet,
+            reference: Set(new_reference()),
+            idempotency_key: Set(request.idempotency_key.clone()),
+            attempt: Set(attempt),
+            amount_cents: Set(request.amount.cents),
+            currency: Set(request.amount.currency.code().into()),
+            card_last4: Set(last4),
+            status: Set(PAID.into()),
+            created_at: Set(Utc::now()),
+            refunded_at: Set(None),
+        }
+        .insert(&self.db)
+        .await
+    }
+}
+
+/// `sim_ch_` and 96 random bits, like a real provider's opaque ids: no
+/// counter to restart, nothing shared between servers to coordinate.
+fn new_reference() -> String {
+    use rand::Rng;
+    let bytes: [u8; 12] = rand::thread_rng().gen();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sim_ch_{hex}")
+}
+
+fn unavailable(err: DbErr) -> PaymentError {
+    tracing::error!(error = %err, "simulated payments: database");
+    PaymentError::Unavailable("the payment ledger could not be reached".into())
 }
 
 #[async_trait::async_trait]
@@ -70,15 +145,49 @@ impl PaymentProvider for SimulatedPayments {
             test_cards::INSUFFICIENT_FUNDS => return Err(PaymentError::InsufficientFunds),
             _ => {}
         }
-        let mut charges = self.charges.lock().map_err(|_| PaymentError::Unavailable("lock poisoned".into()))?;
-        let next = charges.len() + 1;
-        let receipt = charges
-            .entry(request.idempotency_key)
-            .or_insert_with(|| Receipt { reference: format!("sim_ch_{next:08}") });
-        Ok(receipt.clone())
+        for _ in 0..INSERT_ATTEMPTS {
+            let latest = self.latest(&request.idempotency_key).await.map_err(unavailable)?;
+            let attempt = match latest {
+                Some(paid) if paid.status == PAID => {
+                    let same_amount =
+                        paid.amount_cents == request.amount.cents && paid.currency == request.amount.currency.code();
+                    return if same_amount { Ok(Receipt { reference: paid.reference }) } else { Err(PaymentError::KeyReused) };
+                }
+                // Refunded: that money went back, so this is a new charge.
+                Some(refunded) => refunded.attempt + 1,
+                None => 1,
+            };
+            match self.record(&request, attempt).await {
+                Ok(charge) => return Ok(Receipt { reference: charge.reference }),
+                // Someone charged this key (or took this reference) just
+                // now: look again.
+                Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => continue,
+                Err(err) => return Err(unavailable(err)),
+            }
+        }
+        Err(PaymentError::Unavailable("the charge kept colliding with concurrent charges".into()))
     }
 
     async fn refund(&self, reference: &str) -> Result<(), PaymentError> {
+        let refunded = payment_charge::Entity::update_many()
+            .col_expr(payment_charge::Column::Status, Expr::value(REFUNDED))
+            .col_expr(payment_charge::Column::RefundedAt, Expr::value(Utc::now()))
+            .filter(payment_charge::Column::Reference.eq(reference))
+            .filter(payment_charge::Column::Status.eq(PAID))
+            .exec(&self.db)
+            .await
+            .map_err(unavailable)?
+            .rows_affected;
+        if refunded == 0 {
+            let known = payment_charge::Entity::find()
+                .filter(payment_charge::Column::Reference.eq(reference))
+                .one(&self.db)
+                .await
+                .map_err(unavailable)?;
+            if known.is_none() {
+                return Err(PaymentError::UnknownCharge(reference.into()));
+            }
+        }
         tracing::info!(reference, "simulated refund");
         Ok(())
     }
@@ -88,27 +197,94 @@ impl PaymentProvider for SimulatedPayments {
 mod tests {
     use super::*;
     use crate::money::Currency;
+    use sea_orm::{ConnectionTrait, Database, Schema};
+
+    async fn ledger() -> DatabaseConnection {
+        let db = Database::connect("sqlite::memory:").await.expect("in-memory SQLite");
+        let schema = Schema::new(db.get_database_backend());
+        db.execute(db.get_database_backend().build(&schema.create_table_from_entity(payment_charge::Entity)))
+            .await
+            .expect("payment_charges table");
+        db
+    }
 
     fn request(card: &str, key: &str) -> ChargeRequest {
         ChargeRequest { amount: Money::new(1999, Currency::Usd), card_number: card.into(), idempotency_key: key.into() }
     }
 
+    async fn charge_count(db: &DatabaseConnection) -> usize {
+        payment_charge::Entity::find().all(db).await.expect("charges").len()
+    }
+
     #[tokio::test]
     async fn same_key_charges_once() {
-        let provider = SimulatedPayments::default();
+        let db = ledger().await;
+        let provider = SimulatedPayments::new(db.clone());
         let first = provider.charge(request(test_cards::SUCCESS, "k1")).await;
         let again = provider.charge(request(test_cards::SUCCESS, "k1")).await;
         assert_eq!(first, again);
-        assert_eq!(provider.charge_count(), 1);
+        assert_eq!(charge_count(&db).await, 1);
         provider.charge(request(test_cards::SUCCESS, "k2")).await.expect("second checkout");
-        assert_eq!(provider.charge_count(), 2);
+        assert_eq!(charge_count(&db).await, 2);
     }
 
     #[tokio::test]
     async fn test_cards_decline() {
-        let provider = SimulatedPayments::default();
+        let db = ledger().await;
+        let provider = SimulatedPayments::new(db.clone());
         assert_eq!(provider.charge(request(test_cards::DECLINED, "a")).await, Err(PaymentError::Declined));
         assert_eq!(provider.charge(request(test_cards::INSUFFICIENT_FUNDS, "b")).await, Err(PaymentError::InsufficientFunds));
-        assert_eq!(provider.charge_count(), 0);
+        assert_eq!(charge_count(&db).await, 0);
+    }
+
+    #[tokio::test]
+    async fn a_key_belongs_to_one_amount() {
+        let provider = SimulatedPayments::new(ledger().await);
+        provider.charge(request(test_cards::SUCCESS, "k")).await.expect("paid");
+        let other = ChargeRequest { amount: Money::new(2999, Currency::Usd), ..request(test_cards::SUCCESS, "k") };
+        assert_eq!(provider.charge(other).await, Err(PaymentError::KeyReused));
+    }
+
+    #[tokio::test]
+    async fn a_refunded_charge_is_never_handed_back_as_paid() {
+        let db = ledger().await;
+        let provider = SimulatedPayments::new(db.clone());
+        let first = provider.charge(request(test_cards::SUCCESS, "k")).await.expect("paid");
+        provider.refund(&first.reference).await.expect("refunded");
+        provider.refund(&first.reference).await.expect("refunding twice is harmless");
+        let retried = provider.charge(request(test_cards::SUCCESS, "k")).await.expect("charged again");
+        assert_ne!(retried, first, "a retried key gets a new, paid charge");
+        assert_eq!(provider.charge(request(test_cards::SUCCESS, "k")).await, Ok(retried), "and keeps it");
+        assert_eq!(charge_count(&db).await, 2);
+    }
+
+    #[tokio::test]
+    async fn references_stay_unique_across_instances_and_restarts() {
+        let db = ledger().await;
+        let mut references = std::collections::HashSet::new();
+        // Two servers sharing the database, then a restart of each.
+        for generation in 0..2 {
+            for server in 0..2 {
+                let provider = SimulatedPayments::new(db.clone());
+                for n in 0..3 {
+                    let key = format!("g{generation}-s{server}-{n}");
+                    let receipt = provider.charge(request(test_cards::SUCCESS, &key)).await.expect("paid");
+                    assert!(references.insert(receipt.reference.clone()), "reference reused: {}", receipt.reference);
+                }
+            }
+        }
+        assert_eq!(references.len(), 12);
+    }
+
+    #[tokio::test]
+    async fn refunding_an_unknown_charge_is_an_error() {
+        let provider = SimulatedPayments::new(ledger().await);
+        assert_eq!(provider.refund("sim_ch_nope").await, Err(PaymentError::UnknownCharge("sim_ch_nope".into())));
+    }
+
+    #[test]
+    fn debug_hides_the_card_number() {
+        let printed = format!("{:?}", request(test_cards::SUCCESS, "k"));
+        assert!(!printed.contains(test_cards::SUCCESS), "{printed}");
     }
 }

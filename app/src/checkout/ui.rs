@@ -15,13 +15,22 @@ use leptos_meta::Title;
 #[component]
 pub fn CheckoutPage() -> impl IntoView {
     let auth = use_auth();
+    // Created once for the page, outside the Suspense below: its children
+    // may be built more than once while the user loads, and a second
+    // `take_form_feedback` would find the feedback already taken (the form
+    // came back empty after a failed post without JavaScript).
+    let key = Resource::new(|| (), |_| new_checkout_key());
+    let addresses = Resource::new(|| (), |_| list_addresses());
+    // What the form left when it was last posted without JavaScript (or
+    // before the page had hydrated): its error and what was typed.
+    let feedback = Resource::new(|| (), |_| take_form_feedback());
     view! {
         <Title text="Checkout" />
         <h1>"Checkout"</h1>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match auth.user.await {
-                    Ok(Some(_)) => view! { <CheckoutForm /> }.into_any(),
+                    Ok(Some(_)) => view! { <CheckoutForm key addresses feedback /> }.into_any(),
                     _ => {
                         view! {
                             <p>"Please sign in to check out; your cart comes with you."</p>
@@ -45,13 +54,12 @@ const FIELDS: &[&str] =
     &["full_name", "line1", "line2", "city", "region", "postal_code", "country", "phone", "card_number"];
 
 #[component]
-fn CheckoutForm() -> impl IntoView {
+fn CheckoutForm(
+    key: Resource<Result<String, AppError>>,
+    addresses: Resource<Result<Vec<Address>, AppError>>,
+    feedback: Resource<Result<Option<FormFeedback>, AppError>>,
+) -> impl IntoView {
     let place = use_cart().place_order;
-    let key = Resource::new(|| (), |_| new_checkout_key());
-    let addresses = Resource::new(|| (), |_| list_addresses());
-    // What the form left when it was last posted without JavaScript (or
-    // before the page had hydrated): its error and what was typed.
-    let feedback = Resource::new(|| (), |_| take_form_feedback());
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {

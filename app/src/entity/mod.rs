@@ -7,6 +7,7 @@ pub mod category;
 pub mod order;
 pub mod order_item;
 pub mod outbox_email;
+pub mod payment_charge;
 pub mod product;
 pub mod product_image;
 pub mod review;

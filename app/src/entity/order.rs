@@ -27,6 +27,9 @@ pub struct Model {
     pub ship_phone: String,
     pub payment_reference: String,
     pub tracking_number: Option<String>,
+    /// Hex SHA-256 of the checkout request that placed the order (see
+    /// `checkout::fingerprint`); a reused idempotency key must match it.
+    pub request_fingerprint: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

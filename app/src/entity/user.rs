@@ -21,6 +21,10 @@ pub struct Model {
     pub seller_id: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Bumped to end every session of the user at once (a password change,
+    /// "sign out everywhere"): a session signed in under an older
+    /// generation is signed out.
+    pub session_generation: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -46,9 +46,14 @@ impl Place {
 pub fn SearchPage() -> impl IntoView {
     let params = use_query_map();
     let parsed = Memo::new(move |_| SearchQuery::parse(|key| params.read().get(key)));
-    let heading = move || match parsed.read().query.text.as_deref() {
-        Some(text) => format!("Results for \u{201c}{text}\u{201d}"),
-        None => "Search results".to_string(),
+    // `try_with`: on the server, leptos_meta reads the title after the body
+    // has rendered, and under load the page's reactive owner can already be
+    // gone by then; reading it with `read()` panicked the request.
+    let heading = move || {
+        parsed
+            .try_with(|parsed| parsed.query.text.as_deref().map(|text| format!("Results for \u{201c}{text}\u{201d}")))
+            .flatten()
+            .unwrap_or_else(|| "Search results".to_string())
     };
     view! {
         <Title text=heading />

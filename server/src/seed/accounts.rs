@@ -4,6 +4,7 @@
 
 use app::account::model::Role;
 use app::account::ssr::auth::create_user;
+use app::account::ssr::password::HashingLimit;
 use app::account::validate::{Email, Password, PersonName};
 use app::entity::{seller, user};
 use app::error::AppError;
@@ -63,6 +64,8 @@ pub async fn seed_demo_accounts(db: &DatabaseConnection) -> Result<Vec<DemoLogin
     if user::Entity::find().one(db).await?.is_some() {
         return Ok(Vec::new());
     }
+    // Start-up hashes a handful of passwords before any request arrives.
+    let hashing = HashingLimit::per_core(std::time::Duration::from_secs(60));
     let txn = db.begin().await?;
     for login in &DEMO_LOGINS {
         let seller_id = match login.seller_slug {
@@ -79,7 +82,7 @@ pub async fn seed_demo_accounts(db: &DatabaseConnection) -> Result<Vec<DemoLogin
         let email = Email::parse(login.email).map_err(|e| seed_error(login, e))?;
         let password = Password::parse(login.password, &email).map_err(|e| seed_error(login, e))?;
         let name = PersonName::parse(login.name).map_err(|e| seed_error(login, e))?;
-        match create_user(&txn, &email, password, &name, login.role, seller_id).await {
+        match create_user(&txn, &hashing, &email, password, &name, login.role, seller_id).await {
             Ok(_) => {}
             // Another instance starting at the same moment seeded them first.
             Err(AppError::Validation { .. }) => {

@@ -2,13 +2,26 @@
 
 use leptos::prelude::LeptosOptions;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-use server::config::{Config, MailConfig, SeedMode};
+use server::config::{Config, Environment, MailConfig, PasswordHashingConfig, SeedMode, DEFAULT_SESSION_IDLE};
+use server::edge::{EdgeConfig, RateLimits};
 use server::Application;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// A request that takes longer has hung: fail the test with its URL rather
 /// than stall the whole suite.
 const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The edge's defaults with limits no test reaches by accident: every test
+/// talks from 127.0.0.1, many at once, some sending thousands of requests.
+/// The edge's own tests tighten them through `spawn_with`.
+fn generous_edge() -> EdgeConfig {
+    EdgeConfig {
+        max_connections: 100_000,
+        max_connections_per_ip: 0,
+        rate_limits: RateLimits { api: None, auth: None },
+        ..EdgeConfig::default()
+    }
+}
 
 /// Which database a test runs against.
 #[derive(Debug, Clone, Copy)]
@@ -69,6 +82,12 @@ fn unique_name() -> String {
 impl TestApp {
     /// Starts the server with the demo catalog on a new, empty database.
     pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Starts the server on a new, empty database, with the test
+    /// configuration changed by `configure` first.
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> TestApp {
         // Server logs go to the failing test's output (`RUST_LOG` to filter).
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
@@ -91,23 +110,13 @@ impl TestApp {
                 (format!("{base}/{name}"), TestDatabase::Postgres { admin_url, name })
             }
         };
-        Self::spawn_on(database_url, database).await
+        Self::spawn_on(database_url, database, configure).await
     }
 
-    async fn spawn_on(database_url: String, database: TestDatabase) -> TestApp {
-        let leptos = LeptosOptions::builder()
-            .output_name("bazaar")
-            .site_root("target/site")
-            .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
-            .build();
+    async fn spawn_on(database_url: String, database: TestDatabase, configure: impl FnOnce(&mut Config)) -> TestApp {
         let outbox = tempfile::tempdir().expect("outbox directory");
-        let config = Config {
-            database_url: database_url.clone(),
-            seed: SeedMode::Demo,
-            secure_cookies: false,
-            leptos,
-            mail: MailConfig::files(outbox.path()),
-        };
+        let mut config = test_config(&database_url, outbox.path());
+        configure(&mut config);
         let app = Application::build(config).await.expect("application starts");
         let base = format!("http://{}", app.local_addr());
         tokio::spawn(app.run());
@@ -160,6 +169,27 @@ impl TestApp {
     }
 }
 
+/// The configuration tests start the server with: demo data, plain HTTP,
+/// port 0, email as files in `outbox`.
+pub fn test_config(database_url: &str, outbox: &std::path::Path) -> Config {
+    let leptos = LeptosOptions::builder()
+        .output_name("bazaar")
+        .site_root("target/site")
+        .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .build();
+    Config {
+        database_url: database_url.to_string().into(),
+        seed: SeedMode::Demo,
+        secure_cookies: false,
+        leptos,
+        mail: MailConfig::files(outbox),
+        environment: Environment::Demo,
+        session_idle: DEFAULT_SESSION_IDLE,
+        password_hashing: PasswordHashingConfig::default(),
+        edge: generous_edge(),
+    }
+}
+
 /// Declares one test per backend for an async check `fn(TestApp)`.
 macro_rules! on_both_backends {
     ($($check:ident),* $(,)?) => {
@@ -179,3 +209,24 @@ macro_rules! on_both_backends {
     };
 }
 pub(crate) use on_both_backends;
+
+/// Declares one test per backend for an async check `fn(Backend)` that
+/// starts its own server (e.g. with a changed configuration, through
+/// [`TestApp::spawn_with`]).
+macro_rules! for_both_backends {
+    ($($check:ident),* $(,)?) => {
+        $(
+            mod $check {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$check(crate::helpers::Backend::Sqlite).await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$check(crate::helpers::Backend::Postgres).await;
+                }
+            }
+        )*
+    };
+}
+pub(crate) use for_both_backends;

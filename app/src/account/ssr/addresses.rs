@@ -3,14 +3,14 @@
 
 use crate::account::model::{Address, AddressInput};
 use crate::account::validate::ValidAddress;
-use crate::entity::address;
+use crate::entity::{address, user};
 use crate::error::AppError;
 use chrono::Utc;
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 /// Most addresses one account may keep.
@@ -67,11 +67,38 @@ async fn find_owned(db: &impl ConnectionTrait, user_id: i32, id: i32) -> Result<
 pub async fn save(db: &DatabaseConnection, user_id: i32, input: &AddressInput) -> Result<Address, AppError> {
     let valid = ValidAddress::parse(input)?;
     let txn = crate::db::begin_write(db).await?;
-    let existing = match input.id {
-        Some(id) => Some(find_owned(&txn, user_id, id).await?),
+    let saved = save_in(&txn, user_id, input.id, valid).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Whether `user_id` already keeps [`MAX_ADDRESSES`] addresses.
+pub async fn is_full(db: &impl ConnectionTrait, user_id: i32) -> Result<bool, AppError> {
+    let count = address::Entity::find().filter(address::Column::UserId.eq(user_id)).count(db).await?;
+    Ok(count >= MAX_ADDRESSES)
+}
+
+/// [`save`] inside `txn` (checkout saves the new address in the order's
+/// transaction), with `valid` already checked.
+///
+/// Saves for one user queue on the user's row: two concurrent "make
+/// default" saves would otherwise both clear the old default and then
+/// collide on the one-default index (a 500 on PostgreSQL). `NO KEY UPDATE`
+/// leaves the foreign-key checks of the user's other writes unblocked.
+/// SQLite needs no row lock: its write transactions already run one at a
+/// time.
+pub async fn save_in(
+    txn: &DatabaseTransaction,
+    user_id: i32,
+    id: Option<i32>,
+    valid: ValidAddress,
+) -> Result<Address, AppError> {
+    user::Entity::find_by_id(user_id).lock(LockType::NoKeyUpdate).one(txn).await?;
+    let existing = match id {
+        Some(id) => Some(find_owned(txn, user_id, id).await?),
         None => None,
     };
-    let count = address::Entity::find().filter(address::Column::UserId.eq(user_id)).count(&txn).await?;
+    let count = address::Entity::find().filter(address::Column::UserId.eq(user_id)).count(txn).await?;
     if existing.is_none() && count >= MAX_ADDRESSES {
         return Err(AppError::Validation {
             field: "full_name".into(),
@@ -86,8 +113,8 @@ pub async fn save(db: &DatabaseConnection, user_id: i32, input: &AddressInput) -
             .col_expr(address::Column::IsDefault, Expr::value(false))
             .filter(address::Column::UserId.eq(user_id))
             .filter(address::Column::IsDefault.eq(true))
-            .filter(address::Column::Id.ne(input.id.unwrap_or(0)))
-            .exec(&txn)
+            .filter(address::Column::Id.ne(id.unwrap_or(0)))
+            .exec(txn)
             .await?;
     }
     let fill = |mut row: address::ActiveModel| {
@@ -103,13 +130,12 @@ pub async fn save(db: &DatabaseConnection, user_id: i32, input: &AddressInput) -
         row
     };
     let saved = match existing {
-        Some(row) => fill(row.into()).update(&txn).await?,
+        Some(row) => fill(row.into()).update(txn).await?,
         None => {
             let row = address::ActiveModel { user_id: Set(user_id), created_at: Set(Utc::now()), ..Default::default() };
-            fill(row).insert(&txn).await?
+            fill(row).insert(txn).await?
         }
     };
-    txn.commit().await?;
     Ok(saved.into())
 }
 

@@ -1,7 +1,7 @@
 //! Registering, signing in and changing passwords.
 
-use super::password::{self, PasswordHash, Plaintext};
-use super::{session_error, start_session};
+use super::password::{self, HashingLimit, PasswordHash, Plaintext};
+use super::{end_every_session, keep_signed_in, start_session};
 use crate::account::model::{CurrentUser, Role, SecretString};
 use crate::account::validate::{Email, Password, PersonName};
 use crate::entity::user;
@@ -24,6 +24,7 @@ fn wrong_credentials() -> AppError {
 /// registered), `password` or `name`.
 pub async fn register(
     db: &DatabaseConnection,
+    hashing: &HashingLimit,
     session: &Session,
     email: &str,
     password: SecretString,
@@ -32,7 +33,7 @@ pub async fn register(
     let email = Email::parse(email).map_err(|e| e.on("email"))?;
     let password = Password::parse(password.expose_secret(), &email).map_err(|e| e.on("password"))?;
     let name = PersonName::parse(name).map_err(|e| e.on("name"))?;
-    let user = create_user(db, &email, password, &name, Role::Customer, None).await?;
+    let user = create_user(db, hashing, &email, password, &name, Role::Customer, None).await?;
     start_session(db, session, user).await
 }
 
@@ -41,13 +42,14 @@ pub async fn register(
 /// error on `email`.
 pub async fn create_user(
     db: &impl ConnectionTrait,
+    hashing: &HashingLimit,
     email: &Email,
     password: Password,
     name: &PersonName,
     role: Role,
     seller_id: Option<i32>,
 ) -> Result<user::Model, AppError> {
-    let hash = password::hash(Plaintext::from(password)).await?;
+    let hash = password::hash(hashing, Plaintext::from(password)).await?;
     let now = Utc::now();
     let row = user::ActiveModel {
         id: NotSet,
@@ -58,6 +60,7 @@ pub async fn create_user(
         seller_id: Set(seller_id),
         created_at: Set(now),
         updated_at: Set(now),
+        session_generation: Set(0),
     };
     match row.insert(db).await {
         Ok(user) => Ok(user),
@@ -71,7 +74,12 @@ pub async fn create_user(
 
 /// Checks an email and password. An unknown email costs the same password
 /// verification as a known one, and both failures give the same error.
-pub async fn authenticate(db: &DatabaseConnection, email: &str, password: SecretString) -> Result<user::Model, AppError> {
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    hashing: &HashingLimit,
+    email: &str,
+    password: SecretString,
+) -> Result<user::Model, AppError> {
     let email = Email::normalize(email);
     if email.is_empty() {
         return Err(AppError::Validation { field: "email".into(), message: "Enter your email address.".into() });
@@ -83,14 +91,14 @@ pub async fn authenticate(db: &DatabaseConnection, email: &str, password: Secret
     match user {
         Some(user) => {
             let hash = PasswordHash::from_stored(user.password_hash.clone());
-            if password::verify(password.into(), hash).await? {
+            if password::verify(hashing, password.into(), hash).await? {
                 Ok(user)
             } else {
                 Err(wrong_credentials())
             }
         }
         None => {
-            password::verify_dummy(password.into()).await?;
+            password::verify_dummy(hashing, password.into()).await?;
             Err(wrong_credentials())
         }
     }
@@ -99,19 +107,23 @@ pub async fn authenticate(db: &DatabaseConnection, email: &str, password: Secret
 /// Signs in with an email and password.
 pub async fn sign_in(
     db: &DatabaseConnection,
+    hashing: &HashingLimit,
     session: &Session,
     email: &str,
     password: SecretString,
 ) -> Result<CurrentUser, AppError> {
-    let user = authenticate(db, email, password).await?;
+    let user = authenticate(db, hashing, email, password).await?;
     start_session(db, session, user).await
 }
 
 /// Replaces `user`'s password after checking their current one. Errors are
-/// on `current` (wrong password) or `new` (fails the policy). The session
-/// gets a new id, since its privileges were just re-established.
+/// on `current` (wrong password) or `new` (fails the policy). Every other
+/// session of the user ends (whoever knew the old password is signed out);
+/// this one stays signed in under a new id, since its privileges were just
+/// re-established.
 pub async fn change_password(
     db: &DatabaseConnection,
+    hashing: &HashingLimit,
     session: &Session,
     user: &CurrentUser,
     current: SecretString,
@@ -119,7 +131,7 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     let row = user::Entity::find_by_id(user.id).one(db).await?.ok_or(AppError::Unauthorized)?;
     let hash = PasswordHash::from_stored(row.password_hash.clone());
-    if current.expose_secret().is_empty() || !password::verify(current.clone().into(), hash).await? {
+    if current.expose_secret().is_empty() || !password::verify(hashing, current.clone().into(), hash).await? {
         return Err(AppError::Validation {
             field: "current".into(),
             message: "Your current password is incorrect.".into(),
@@ -136,10 +148,51 @@ pub async fn change_password(
             message: "Choose a password different from your current one.".into(),
         });
     }
-    let hash = password::hash(Plaintext::from(new)).await?;
+    let hash = password::hash(hashing, Plaintext::from(new)).await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut row: user::ActiveModel = row.into();
     row.password_hash = Set(hash.into_stored());
     row.updated_at = Set(Utc::now());
-    row.update(db).await?;
-    session.cycle_id().await.map_err(session_error)
+    row.update(&txn).await?;
+    let generation = end_every_session(&txn, user.id).await?;
+    txn.commit().await?;
+    keep_signed_in(session, generation).await
+}
+
+/// What [`make_admin`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MadeAdmin {
+    /// A new admin account, with the password given.
+    Created,
+    /// An existing account became an admin; its password is unchanged.
+    Promoted,
+    /// The account was an admin already; nothing changed.
+    AlreadyAdmin,
+}
+
+/// Makes `email` an admin: an existing account is promoted (keeping its
+/// password), otherwise an admin account is created with `password`, which
+/// must pass the password policy. For the operator's `create-admin`
+/// command; no server function calls this.
+pub async fn make_admin(
+    db: &DatabaseConnection,
+    hashing: &HashingLimit,
+    email: &str,
+    password: SecretString,
+) -> Result<MadeAdmin, AppError> {
+    let email = Email::parse(email).map_err(|e| e.on("email"))?;
+    if let Some(row) = user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(db).await? {
+        if row.role == Role::Admin.as_str() {
+            return Ok(MadeAdmin::AlreadyAdmin);
+        }
+        let mut row: user::ActiveModel = row.into();
+        row.role = Set(Role::Admin.as_str().to_string());
+        row.updated_at = Set(Utc::now());
+        row.update(db).await?;
+        return Ok(MadeAdmin::Promoted);
+    }
+    let password = Password::parse(password.expose_secret(), &email).map_err(|e| e.on("password"))?;
+    let name = PersonName::parse("Administrator").map_err(|e| e.on("name"))?;
+    create_user(db, hashing, &email, password, &name, Role::Admin, None).await?;
+    Ok(MadeAdmin::Created)
 }

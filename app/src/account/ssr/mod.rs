@@ -16,7 +16,8 @@ use crate::entity::user;
 use crate::error::{ssr::with_status, AppError};
 use crate::state::app_state;
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
@@ -24,8 +25,8 @@ use tower_sessions::Session;
 const AUTH_KEY: &str = "auth";
 
 /// A sign-in lasts at most this long however active the session is
-/// (absolute expiry); the cookie's 7-day idle expiry is set on the session
-/// layer.
+/// (absolute expiry); the cookie's idle expiry (2 days by default) is set on
+/// the session layer.
 pub const ABSOLUTE_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::days(30);
 
 /// How old `seen_at` may get before a request refreshes it. Refreshing
@@ -33,12 +34,17 @@ pub const ABSOLUTE_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::days(30);
 /// hourly keeps reads from writing to the database on every request.
 const TOUCH_INTERVAL: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
-/// Who is signed in to a session, and since when (Unix seconds).
+/// Who is signed in to a session, since when (Unix seconds), and under
+/// which of the user's session generations (see [`end_every_session`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 struct SignedIn {
     user_id: i32,
     signed_in_at: i64,
     seen_at: i64,
+    /// Sessions signed in before generations existed read as 0, the
+    /// column's default.
+    #[serde(default)]
+    generation: i32,
 }
 
 /// Logs a session-store failure and hides it from the client.
@@ -93,7 +99,8 @@ impl TryFrom<user::Model> for CurrentUser {
 }
 
 /// The user signed in to `session` at `now`. A sign-in older than
-/// [`ABSOLUTE_LIFETIME`], or whose user no longer exists, is ended.
+/// [`ABSOLUTE_LIFETIME`], whose user no longer exists, or from before the
+/// user ended every session, is ended.
 pub async fn user_of_session(
     db: &DatabaseConnection,
     session: &Session,
@@ -111,6 +118,10 @@ pub async fn user_of_session(
         end_sign_in(session).await?;
         return Ok(None);
     };
+    if row.session_generation != signed_in.generation {
+        end_sign_in(session).await?;
+        return Ok(None);
+    }
     if now - signed_in.seen_at > TOUCH_INTERVAL.num_seconds() {
         session.insert(AUTH_KEY, SignedIn { seen_at: now, ..signed_in }).await.map_err(session_error)?;
     }
@@ -131,7 +142,10 @@ pub async fn start_session(db: &DatabaseConnection, session: &Session, user: use
     session.cycle_id().await.map_err(session_error)?;
     let now = Utc::now().timestamp();
     session
-        .insert(AUTH_KEY, SignedIn { user_id: user.id, signed_in_at: now, seen_at: now })
+        .insert(
+            AUTH_KEY,
+            SignedIn { user_id: user.id, signed_in_at: now, seen_at: now, generation: user.session_generation },
+        )
         .await
         .map_err(session_error)?;
     // What the guest put in their cart comes with them into the account.
@@ -144,4 +158,31 @@ pub async fn start_session(db: &DatabaseConnection, session: &Session, user: use
 /// session under a fresh id.
 pub async fn end_session(session: &Session) -> Result<(), AppError> {
     session.flush().await.map_err(session_error)
+}
+
+/// Ends every session of `user_id`, wherever it is, by moving the user to a
+/// new session generation: each session finds out at its next request.
+/// Returns the new generation.
+pub async fn end_every_session(db: &impl ConnectionTrait, user_id: i32) -> Result<i32, AppError> {
+    user::Entity::update_many()
+        .col_expr(user::Column::SessionGeneration, Expr::col(user::Column::SessionGeneration).add(1))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    let row = user::Entity::find_by_id(user_id).one(db).await?.ok_or(AppError::Unauthorized)?;
+    Ok(row.session_generation)
+}
+
+/// Keeps `session` signed in under `generation`, after its own user ended
+/// every other session (a password change), under a new id.
+pub(crate) async fn keep_signed_in(session: &Session, generation: i32) -> Result<(), AppError> {
+    let signed_in = session.get::<SignedIn>(AUTH_KEY).await.map_err(session_error)?.ok_or(AppError::Unauthorized)?;
+    session.insert(AUTH_KEY, SignedIn { generation, ..signed_in }).await.map_err(session_error)?;
+    session.cycle_id().await.map_err(session_error)
+}
+
+/// Signs `user_id` out of every session, this one included.
+pub async fn sign_out_everywhere(db: &DatabaseConnection, session: &Session, user_id: i32) -> Result<(), AppError> {
+    end_every_session(db, user_id).await?;
+    end_session(session).await
 }

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# TCP_NODELAY before/after: one keep-alive connection, then sixteen,
+# fetching an 11 KB static file, with the server's BAZAAR_TCP_NODELAY off
+# (Nagle's algorithm on, as before the fix) and on (the default).
+#
+# Without TCP_NODELAY a response written in more than one segment waits for
+# the client's delayed ACK of the first before the rest is sent, so one
+# keep-alive connection is stuck at a few dozen requests per second however
+# fast the server is. See bench/README.md.
+#
+# Usage: bench/nodelay.sh [--no-build] [extra http-bench args, e.g. --json]
+# Env:   DURATION (5)  WARMUP (1)  PORT (3310)
+#        SERVER_BIN (target/release/server)  BENCH_BIN (target/release/http-bench)
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+
+DURATION="${DURATION:-5}"
+WARMUP="${WARMUP:-1}"
+PORT="${PORT:-3310}"
+BASE_URL="http://127.0.0.1:${PORT}"
+SERVER_BIN="${SERVER_BIN:-target/release/server}"
+BENCH_BIN="${BENCH_BIN:-target/release/http-bench}"
+READY_TIMEOUT_SECS=120
+
+build=1
+if [[ "${1:-}" == "--no-build" ]]; then
+    build=0
+    shift
+fi
+if ((build)); then
+    echo "==> cargo build --release -p server -p bench"
+    cargo build --release -p server -p bench
+fi
+EXTRA_ARGS=("$@")
+for bin in "$SERVER_BIN" "$BENCH_BIN"; do
+    if [[ ! -x "$bin" ]]; then
+        echo "missing $bin (run without --no-build, or set SERVER_BIN / BENCH_BIN)" >&2
+        exit 1
+    fi
+done
+if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE_URL/" || true)" != "000" ]]; then
+    echo "something already answers on $BASE_URL; stop it or set PORT=..." >&2
+    exit 1
+fi
+
+TMP_DIR="$(mktemp -d -t bazaar-nodelay.XXXXXX)"
+SERVER_PID=""
+cleanup() {
+    local status=$?
+    stop_server
+    rm -rf "$TMP_DIR"
+    exit "$status"
+}
+stop_server() {
+    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        for _ in $(seq 50); do
+            kill -0 "$SERVER_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -9 "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    SERVER_PID=""
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# The site root holds only the file under test: an 11 KB stylesheet-sized
+# text file, the size the slow-connection report measured.
+mkdir -p "$TMP_DIR/site"
+head -c 11264 /dev/zero | tr '\0' 'x' >"$TMP_DIR/site/static-11k.txt"
+
+run() {
+    local nodelay=$1
+    echo "==> BAZAAR_TCP_NODELAY=$nodelay: starting $SERVER_BIN on $BASE_URL"
+    LEPTOS_SITE_ROOT="$TMP_DIR/site" \
+    LEPTOS_SITE_PKG_DIR=pkg \
+    LEPTOS_OUTPUT_NAME=bazaar \
+    LEPTOS_SITE_ADDR="127.0.0.1:${PORT}" \
+    LEPTOS_ENV=PROD \
+    DATABASE_URL="sqlite://${TMP_DIR}/nodelay-$nodelay.db?mode=rwc" \
+    BAZAAR_SEED=none \
+    BAZAAR_TCP_NODELAY="$nodelay" \
+    RUST_LOG="${RUST_LOG:-warn}" \
+        "$SERVER_BIN" >"$TMP_DIR/server-$nodelay.log" 2>&1 &
+    SERVER_PID=$!
+    local deadline=$((SECONDS + READY_TIMEOUT_SECS))
+    until [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE_URL/static-11k.txt" || true)" == "200" ]]; do
+        if ! kill -0 "$SERVER_PID" 2>/dev/null || ((SECONDS >= deadline)); then
+            echo "server not ready; last log lines:" >&2
+            tail -n 30 "$TMP_DIR/server-$nodelay.log" >&2
+            exit 1
+        fi
+        sleep 0.2
+    done
+    for concurrency in 1 16; do
+        echo "--- TCP_NODELAY $nodelay, $concurrency connection(s)"
+        "$BENCH_BIN" --concurrency "$concurrency" --duration "$DURATION" --warmup "$WARMUP" \
+            --url "$BASE_URL/static-11k.txt" ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"}
+    done
+    stop_server
+}
+
+echo "# Bazaar TCP_NODELAY benchmark, $(date -Iseconds); $(uname -srm), $(nproc) CPU(s)"
+echo "# server: $SERVER_BIN; file: 11264 bytes; ${DURATION} s per run"
+run false
+run true

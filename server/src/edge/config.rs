@@ -1,0 +1,177 @@
+//! The edge's settings, read from the environment (documented in README.md).
+
+use std::env;
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// How the edge treats connections and requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EdgeConfig {
+    /// Set TCP_NODELAY on accepted sockets (`BAZAAR_TCP_NODELAY`, default
+    /// true). Off, small responses on a keep-alive connection wait for
+    /// the client's delayed ACK (Nagle's algorithm); the switch exists to
+    /// measure that (`bench/nodelay.sh`).
+    pub tcp_nodelay: bool,
+    /// A connection must deliver a request's whole header within this
+    /// time, counted from when the server starts waiting for it; an idle
+    /// keep-alive connection is closed after it too
+    /// (`BAZAAR_HEADER_TIMEOUT_SECS`, default 10).
+    pub header_read_timeout: Duration,
+    /// A request's body must have arrived within this time of the request
+    /// reaching the app, or the answer is 408 and the connection is closed
+    /// (`BAZAAR_BODY_TIMEOUT_SECS`, default 30).
+    pub body_timeout: Duration,
+    /// Open connections at most; more are answered 503 and closed
+    /// (`BAZAAR_MAX_CONNECTIONS`, default 1024).
+    pub max_connections: usize,
+    /// Open connections at most from one client address, except from a
+    /// trusted proxy (`BAZAAR_MAX_CONNECTIONS_PER_IP`, default 128).
+    pub max_connections_per_ip: usize,
+    /// Reverse proxies whose `X-Forwarded-For` is believed
+    /// (`BAZAAR_TRUSTED_PROXIES`, comma-separated addresses, default none).
+    pub trusted_proxies: Vec<IpAddr>,
+    /// The `Host` values the shop answers to (`BAZAAR_SITE_HOSTS`,
+    /// comma-separated `name[:port]`). Empty (the default): `localhost`,
+    /// `127.0.0.1` and `[::1]` with the port the server is bound to.
+    pub site_hosts: Vec<String>,
+    pub rate_limits: RateLimits,
+}
+
+/// Requests per client address, per kind of endpoint. `None` turns a limit
+/// off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Every `/api/…` call not covered by `auth`
+    /// (`BAZAAR_API_RATE_PER_SEC`, default 10, and `BAZAAR_API_BURST`,
+    /// default 20; a rate of 0 turns it off).
+    pub api: Option<Rate>,
+    /// Sign-in, sign-up and password change, per client address and, for
+    /// sign-in, per account email too (`BAZAAR_AUTH_RATE_PER_MIN`, default
+    /// 5; 0 turns it off).
+    pub auth: Option<Rate>,
+}
+
+/// `requests` per `period`, up to `burst` at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub requests: u32,
+    pub period: Duration,
+    pub burst: u32,
+}
+
+impl Rate {
+    /// `requests` a second, `burst` at once.
+    pub fn per_second(requests: u32, burst: u32) -> Self {
+        Rate { requests, period: Duration::from_secs(1), burst }
+    }
+
+    /// `requests` a minute, all of them at once if need be.
+    pub fn per_minute(requests: u32) -> Self {
+        Rate { requests, period: Duration::from_secs(60), burst: requests }
+    }
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits { api: Some(Rate::per_second(10, 20)), auth: Some(Rate::per_minute(5)) }
+    }
+}
+
+impl Default for EdgeConfig {
+    /// The documented defaults.
+    fn default() -> Self {
+        EdgeConfig {
+            tcp_nodelay: true,
+            header_read_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            max_connections: 1024,
+            max_connections_per_ip: 128,
+            trusted_proxies: Vec::new(),
+            site_hosts: Vec::new(),
+            rate_limits: RateLimits::default(),
+        }
+    }
+}
+
+/// An edge setting that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum EdgeConfigError {
+    #[error("{name} must be a whole number, not `{value}`")]
+    Number { name: &'static str, value: String },
+    #[error("{name} must be `true` or `false`, not `{value}`")]
+    Flag { name: &'static str, value: String },
+    #[error("BAZAAR_TRUSTED_PROXIES must list IP addresses, not `{0}`")]
+    Proxy(String),
+    #[error("{name} must be at least 1")]
+    Zero { name: &'static str },
+}
+
+impl EdgeConfig {
+    /// The defaults, overridden by whichever variables are set.
+    pub fn from_env() -> Result<Self, EdgeConfigError> {
+        let defaults = EdgeConfig::default();
+        let seconds = |name, default: Duration| -> Result<Duration, EdgeConfigError> {
+            Ok(number(name)?.map_or(default, Duration::from_secs))
+        };
+        let count = |name, default: usize| -> Result<usize, EdgeConfigError> {
+            Ok(number(name)?.map_or(default, |n| usize::try_from(n).unwrap_or(usize::MAX)))
+        };
+        let tcp_nodelay = match env::var("BAZAAR_TCP_NODELAY").as_deref() {
+            Err(_) | Ok("true") | Ok("1") => true,
+            Ok("false") | Ok("0") => false,
+            Ok(value) => return Err(EdgeConfigError::Flag { name: "BAZAAR_TCP_NODELAY", value: value.to_string() }),
+        };
+        let max_connections = count("BAZAAR_MAX_CONNECTIONS", defaults.max_connections)?;
+        if max_connections == 0 {
+            return Err(EdgeConfigError::Zero { name: "BAZAAR_MAX_CONNECTIONS" });
+        }
+        let trusted_proxies = list("BAZAAR_TRUSTED_PROXIES")
+            .into_iter()
+            .map(|ip| ip.parse().map_err(|_| EdgeConfigError::Proxy(ip)))
+            .collect::<Result<_, _>>()?;
+        // The burst defaults to two seconds' worth of the rate.
+        let api = match number("BAZAAR_API_RATE_PER_SEC")? {
+            Some(0) => None,
+            None if number("BAZAAR_API_BURST")?.is_none() => defaults.rate_limits.api,
+            rate => {
+                let rate = rate.map_or(10, |r| u32::try_from(r).unwrap_or(u32::MAX));
+                let burst = number("BAZAAR_API_BURST")?.map_or(rate.saturating_mul(2), |b| u32::try_from(b).unwrap_or(u32::MAX));
+                Some(Rate::per_second(rate, burst.max(1)))
+            }
+        };
+        let auth = match number("BAZAAR_AUTH_RATE_PER_MIN")? {
+            None => defaults.rate_limits.auth,
+            Some(0) => None,
+            Some(rate) => Some(Rate::per_minute(u32::try_from(rate).unwrap_or(u32::MAX))),
+        };
+        Ok(EdgeConfig {
+            tcp_nodelay,
+            header_read_timeout: seconds("BAZAAR_HEADER_TIMEOUT_SECS", defaults.header_read_timeout)?,
+            body_timeout: seconds("BAZAAR_BODY_TIMEOUT_SECS", defaults.body_timeout)?,
+            max_connections,
+            max_connections_per_ip: count("BAZAAR_MAX_CONNECTIONS_PER_IP", defaults.max_connections_per_ip)?,
+            trusted_proxies,
+            site_hosts: list("BAZAAR_SITE_HOSTS").into_iter().map(|h| h.to_ascii_lowercase()).collect(),
+            rate_limits: RateLimits { api, auth },
+        })
+    }
+}
+
+/// A whole number from the variable `name`, if set.
+fn number(name: &'static str) -> Result<Option<u64>, EdgeConfigError> {
+    match env::var(name) {
+        Err(_) => Ok(None),
+        Ok(value) => value.trim().parse().map(Some).map_err(|_| EdgeConfigError::Number { name, value }),
+    }
+}
+
+/// The non-empty comma-separated items of the variable `name`.
+fn list(name: &str) -> Vec<String> {
+    env::var(name)
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_string)
+        .collect()
+}
