@@ -66,7 +66,9 @@ export const RESULT_COUNT = /(\d+) products?|No products match/;
  * attribute-based locator the suite uses.
  */
 export async function waitForHydration(page: Page): Promise<void> {
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  // The first page of a run compiles the debug WASM bundle (several MB),
+  // which takes far longer than the default wait on a busy 2-core machine.
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true', { timeout: 25_000 });
 }
 
 export function escapeRegExp(text: string): string {

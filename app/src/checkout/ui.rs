@@ -15,10 +15,11 @@ use leptos_meta::Title;
 #[component]
 pub fn CheckoutPage() -> impl IntoView {
     let auth = use_auth();
-    // Created once for the page, outside the Suspense below: its children
-    // may be built more than once while the user loads, and a second
-    // `take_form_feedback` would find the feedback already taken (the form
-    // came back empty after a failed post without JavaScript).
+    let place = use_cart().place_order;
+    // Created once for the page, outside the Suspense below, whose children
+    // may be built more than once: resources created in there ran twice,
+    // and the second `take_form_feedback` found the feedback already taken
+    // (the form came back empty after a failed post without JavaScript).
     let key = Resource::new(|| (), |_| new_checkout_key());
     let addresses = Resource::new(|| (), |_| list_addresses());
     // What the form left when it was last posted without JavaScript (or
@@ -29,8 +30,16 @@ pub fn CheckoutPage() -> impl IntoView {
         <h1>"Checkout"</h1>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match auth.user.await {
-                    Ok(Some(_)) => view! { <CheckoutForm key addresses feedback /> }.into_any(),
+                // Every resource is awaited, guests included: one left
+                // pending would run on after the response, outside the
+                // request it needs.
+                let (user, key, saved, feedback) = (auth.user.await, key.await, addresses.await, feedback.await);
+                match user {
+                    Ok(Some(_)) => {
+                        let feedback = feedback_for(feedback, CHECKOUT_FORM);
+                        view! { <CheckoutFields place key=key.unwrap_or_default() saved=saved.unwrap_or_default() feedback /> }
+                            .into_any()
+                    }
                     _ => {
                         view! {
                             <p>"Please sign in to check out; your cart comes with you."</p>
@@ -52,25 +61,6 @@ pub fn CheckoutPage() -> impl IntoView {
 /// the top of the form.
 const FIELDS: &[&str] =
     &["full_name", "line1", "line2", "city", "region", "postal_code", "country", "phone", "card_number"];
-
-#[component]
-fn CheckoutForm(
-    key: Resource<Result<String, AppError>>,
-    addresses: Resource<Result<Vec<Address>, AppError>>,
-    feedback: Resource<Result<Option<FormFeedback>, AppError>>,
-) -> impl IntoView {
-    let place = use_cart().place_order;
-    view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                let key = key.await.unwrap_or_default();
-                let saved = addresses.await.unwrap_or_default();
-                let feedback = feedback_for(feedback.await, CHECKOUT_FORM);
-                view! { <CheckoutFields place key saved feedback /> }
-            })}
-        </Suspense>
-    }
-}
 
 #[component]
 fn CheckoutFields(

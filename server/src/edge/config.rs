@@ -71,9 +71,23 @@ impl Rate {
     }
 }
 
+/// `/api/…` calls a second per client when `BAZAAR_API_RATE_PER_SEC` is unset.
+const DEFAULT_API_RATE: u32 = 10;
+/// Password attempts a minute per client (and per account for sign-in)
+/// when `BAZAAR_AUTH_RATE_PER_MIN` is unset.
+const DEFAULT_AUTH_RATE: u32 = 5;
+
+/// The burst when `BAZAAR_API_BURST` is unset: two seconds' worth.
+fn default_burst(rate: u32) -> u32 {
+    rate.saturating_mul(2)
+}
+
 impl Default for RateLimits {
     fn default() -> Self {
-        RateLimits { api: Some(Rate::per_second(10, 20)), auth: Some(Rate::per_minute(5)) }
+        RateLimits {
+            api: Some(Rate::per_second(DEFAULT_API_RATE, default_burst(DEFAULT_API_RATE))),
+            auth: Some(Rate::per_minute(DEFAULT_AUTH_RATE)),
+        }
     }
 }
 
@@ -129,20 +143,17 @@ impl EdgeConfig {
             .into_iter()
             .map(|ip| ip.parse().map_err(|_| EdgeConfigError::Proxy(ip)))
             .collect::<Result<_, _>>()?;
-        // The burst defaults to two seconds' worth of the rate.
-        let api = match number("BAZAAR_API_RATE_PER_SEC")? {
-            Some(0) => None,
-            None if number("BAZAAR_API_BURST")?.is_none() => defaults.rate_limits.api,
+        let api_rate = number("BAZAAR_API_RATE_PER_SEC")?.map_or(DEFAULT_API_RATE, saturating_u32);
+        let api = match api_rate {
+            0 => None,
             rate => {
-                let rate = rate.map_or(10, |r| u32::try_from(r).unwrap_or(u32::MAX));
-                let burst = number("BAZAAR_API_BURST")?.map_or(rate.saturating_mul(2), |b| u32::try_from(b).unwrap_or(u32::MAX));
+                let burst = number("BAZAAR_API_BURST")?.map_or(default_burst(rate), saturating_u32);
                 Some(Rate::per_second(rate, burst.max(1)))
             }
         };
-        let auth = match number("BAZAAR_AUTH_RATE_PER_MIN")? {
-            None => defaults.rate_limits.auth,
-            Some(0) => None,
-            Some(rate) => Some(Rate::per_minute(u32::try_from(rate).unwrap_or(u32::MAX))),
+        let auth = match number("BAZAAR_AUTH_RATE_PER_MIN")?.map_or(DEFAULT_AUTH_RATE, saturating_u32) {
+            0 => None,
+            rate => Some(Rate::per_minute(rate)),
         };
         Ok(EdgeConfig {
             tcp_nodelay,
@@ -163,6 +174,10 @@ fn number(name: &'static str) -> Result<Option<u64>, EdgeConfigError> {
         Err(_) => Ok(None),
         Ok(value) => value.trim().parse().map(Some).map_err(|_| EdgeConfigError::Number { name, value }),
     }
+}
+
+fn saturating_u32(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// The non-empty comma-separated items of the variable `name`.

@@ -355,6 +355,56 @@ async fn a_keep_alive_connection_is_not_held_back_by_nagle(app: TestApp) {
     assert!(slow <= 3, "{slow} of {REQUESTS} requests on one keep-alive connection took 35 ms or more");
 }
 
+// ---- Graceful shutdown ----------------------------------------------------
+
+/// Once shutdown begins the server stops accepting, but a request already
+/// being answered still gets its whole answer. No database involved: the
+/// accept loop serves a router whose one handler waits to be released.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_lets_requests_in_flight_finish() {
+    use server::edge::{serve, serve_settings, EdgeConfig};
+    use std::sync::Arc;
+    use tokio::sync::{oneshot, Notify};
+
+    let (started, release) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let router = {
+        let (started, release) = (started.clone(), release.clone());
+        axum::Router::new().route(
+            "/slow",
+            axum::routing::get(move || async move {
+                started.notify_one();
+                release.notified().await;
+                "finished"
+            }),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(serve::serve(listener, router, serve_settings(&EdgeConfig::default()), async {
+        let _ = stopped.await;
+    }));
+
+    let in_flight = tokio::spawn(async move {
+        let response = reqwest::get(format!("http://{address}/slow")).await.expect("answered");
+        (response.status().as_u16(), response.text().await.expect("body"))
+    });
+    started.notified().await;
+    stop.send(()).expect("server running");
+    // The listener closes: new connections are refused…
+    let refused = tokio::time::timeout(HUNG, async {
+        while TcpStream::connect(address).await.is_ok() {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
+    assert!(refused.is_ok(), "still accepting connections after shutdown began");
+    // …while the request in flight is answered in full.
+    release.notify_one();
+    assert_eq!(in_flight.await.expect("request task"), (200, "finished".to_string()));
+    tokio::time::timeout(HUNG, server).await.expect("the server stops").expect("task").expect("served");
+}
+
 fn short_timeouts(config: &mut Config) {
     config.edge.header_read_timeout = Duration::from_secs(1);
     config.edge.body_timeout = Duration::from_secs(1);

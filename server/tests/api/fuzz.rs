@@ -289,7 +289,9 @@ impl Server {
         Server { child, base, log, _dir: dir }
     }
 
-    /// Log lines that show a panic or a logged error.
+    /// Log lines that show a panic or an error: every 5xx is logged at
+    /// ERROR (tower-http's trace layer), and so is anything else that went
+    /// wrong on the server's side, answered or not.
     fn alarming_lines(&self) -> Vec<String> {
         let log = self.log.lock().expect("log lock");
         log.iter().filter(|line| line.contains("panicked") || line.contains(" ERROR ")).cloned().collect()

@@ -10,9 +10,11 @@ use serde_json::json;
 const BURST: usize = 100;
 
 /// Most the process's peak memory may grow during the burst. Unbounded,
-/// 100 hashes at once hold 1.9 GB; bounded, a few hashes at a time hold
-/// tens of MB (and other tests running meanwhile add a little).
-const MAX_GROWTH_KIB: u64 = 200 * 1024;
+/// 100 hashes at once grew it by 1.8–3.7 GB; bounded to two at a time but
+/// allocating per hash, by 250–700 MB (the allocator's fragmentation);
+/// bounded with reused working memory, by about 25 MB. Other tests running
+/// meanwhile in the same process may add a little.
+const MAX_GROWTH_KIB: u64 = 150 * 1024;
 
 /// A field of `/proc/self/status` in KiB (`VmHWM`, `VmRSS`).
 fn status_kib(field: &str) -> u64 {
@@ -43,7 +45,6 @@ async fn wrong_password_sign_in(app: &TestApp) -> (u16, Option<String>) {
 }
 
 async fn a_burst_of_sign_ins_keeps_memory_bounded(app: TestApp) {
-    let app = if let Ok(c) = std::env::var("EXP_CONC") { drop(app); TestApp::spawn_with(Backend::Sqlite, |config| config.password_hashing.concurrency = c.parse().unwrap()).await } else { app };
     // Warm the server up first, so the burst measures hashing, not start-up.
     assert_eq!(wrong_password_sign_in(&app).await.0, 422);
     let before = status_kib("VmRSS");
@@ -51,7 +52,6 @@ async fn a_burst_of_sign_ins_keeps_memory_bounded(app: TestApp) {
     let answers = join_all((0..BURST).map(|_| wrong_password_sign_in(&app))).await;
     let peak = status_kib("VmHWM");
     let growth = peak.saturating_sub(before);
-    eprintln!("EXP growth {} MiB, rss after {} MiB, statuses 503: {}", growth/1024, status_kib("VmRSS")/1024, answers.iter().filter(|a| a.0==503).count());
     for (status, _) in &answers {
         assert!(matches!(status, 422 | 503), "a wrong password answers 422, or 503 when busy; got {status}");
     }

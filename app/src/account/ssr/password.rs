@@ -271,9 +271,11 @@ fn verify_blocking(memory: &mut [Block], password: &Plaintext, hash: &PasswordHa
     let parsed = password_hash::PasswordHash::new(&hash.0)?;
     // A hash made with our parameters (all of them, today) is recomputed in
     // the permit's memory and compared in constant time (`Output`'s `==`).
+    let costs = |p: &Params| (p.m_cost(), p.t_cost(), p.p_cost());
     let ours = parsed.algorithm == Algorithm::Argon2id.ident()
         && parsed.version == Some(Version::V0x13.into())
-        && Params::try_from(&parsed).ok() == params().ok();
+        && Params::try_from(&parsed).ok().map(|p| costs(&p)) == params().ok().map(|p| costs(&p))
+        && parsed.hash.is_some_and(|hash| hash.len() == Params::DEFAULT_OUTPUT_LEN);
     if let (true, Some(salt), Some(expected)) = (ours, parsed.salt, parsed.hash) {
         let computed = hash_in(memory, password.as_bytes(), salt)?;
         let computed = password_hash::PasswordHash::new(&computed)?;
@@ -351,7 +353,8 @@ mod tests {
         let ours = hash(&limit, Plaintext::from("correct horse battery")).await.unwrap();
         let parsed = password_hash::PasswordHash::new(&ours.0).unwrap();
         assert!(hasher().unwrap().verify_password(b"correct horse battery", &parsed).is_ok());
-        let theirs = hasher().unwrap().hash_password(b"correct horse battery", &SaltString::generate(&mut OsRng)).unwrap();
+        let salt = SaltString::generate(&mut OsRng);
+        let theirs = hasher().unwrap().hash_password(b"correct horse battery", &salt).unwrap();
         let theirs = PasswordHash::from_stored(theirs.to_string());
         assert!(verify(&limit, Plaintext::from("correct horse battery"), theirs.clone()).await.unwrap());
         assert!(!verify(&limit, Plaintext::from("wrong horse battery"), theirs).await.unwrap());
