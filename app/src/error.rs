@@ -12,6 +12,10 @@ pub enum AppError {
     /// large). Answered before the server function runs.
     #[error("The request could not be understood: {0}")]
     BadRequest(String),
+    /// The request body is over the size limit; answered before it is read
+    /// whole.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// The thing asked for does not exist (or must not be revealed).
     #[error("{0} not found")]
     NotFound(String),
@@ -56,6 +60,7 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::BadRequest(_) => 400,
+            AppError::PayloadTooLarge(_) => 413,
             AppError::NotFound(_) => 404,
             AppError::Validation { .. } => 422,
             AppError::Unauthorized => 401,

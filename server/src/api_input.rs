@@ -17,7 +17,9 @@ use axum::body::{to_bytes, Body};
 use axum::extract::Request;
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
+use app::error::AppError;
 use axum::response::{IntoResponse, Response};
+use axum::Json;
 use percent_encoding::percent_decode;
 use serde_json::{Map, Value};
 
@@ -44,8 +46,14 @@ fn without_nulls(map: Map<String, Value>) -> Map<String, Value> {
         .collect()
 }
 
+/// An error for an `/api/` caller, in the JSON shape every endpoint uses.
+fn api_error(error: AppError) -> Response {
+    let status = StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::BAD_REQUEST);
+    (status, Json(error)).into_response()
+}
+
 fn bad_request(message: String) -> Response {
-    (StatusCode::BAD_REQUEST, message).into_response()
+    api_error(AppError::BadRequest(message))
 }
 
 /// Whether percent-decoding `text` gives UTF-8 without NUL bytes.
@@ -55,16 +63,15 @@ fn decodes_cleanly(text: &[u8]) -> bool {
     !decoded.contains(&0) && std::str::from_utf8(&decoded).is_ok()
 }
 
-fn unreadable(what: &str) -> Response {
-    bad_request(format!("The {what} contains bytes that are not text (a NUL byte or invalid UTF-8)."))
+fn unreadable(what: &str) -> String {
+    format!("The {what} contains bytes that are not text (a NUL byte or invalid UTF-8).")
 }
 
 fn too_large() -> Response {
-    (
-        StatusCode::PAYLOAD_TOO_LARGE,
-        format!("The request body is too large (the limit is {} KiB).", MAX_BODY_BYTES / 1024),
-    )
-        .into_response()
+    api_error(AppError::PayloadTooLarge(format!(
+        "The request body is too large (the limit is {} KiB).",
+        MAX_BODY_BYTES / 1024
+    )))
 }
 
 /// JSON object → form body, or the 400 that explains why not.
@@ -82,7 +89,12 @@ fn json_to_form(bytes: &[u8]) -> Result<String, Response> {
 pub async fn guard(request: Request, next: Next) -> Response {
     let uri = request.uri();
     if !decodes_cleanly(uri.path().as_bytes()) || !decodes_cleanly(uri.query().unwrap_or("").as_bytes()) {
-        return unreadable("address");
+        // Pages are read by people: plain text for them, JSON for the API.
+        return if uri.path().starts_with("/api/") {
+            bad_request(unreadable("address"))
+        } else {
+            (StatusCode::BAD_REQUEST, unreadable("address")).into_response()
+        };
     }
     if request.method() != Method::POST || !request.uri().path().starts_with("/api/") {
         return next.run(request).await;
@@ -109,7 +121,7 @@ pub async fn guard(request: Request, next: Next) -> Response {
         bytes.to_vec()
     };
     if !decodes_cleanly(&form) {
-        return unreadable("request body");
+        return bad_request(unreadable("request body"));
     }
     if json {
         parts.headers.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/x-www-form-urlencoded"));

@@ -4,6 +4,7 @@
 //! missing PostgreSQL fails the PostgreSQL tests loudly.
 
 mod accounts;
+mod bad_input;
 mod cart;
 mod catalog;
 mod checkout;
