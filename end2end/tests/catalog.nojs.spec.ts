@@ -3,7 +3,8 @@
  * step must work from the server-rendered HTML alone — links, and forms
  * submitted natively by GET.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
+import { test } from './helpers';
 import { mainHeading, paginationNav, productCards, productList } from './helpers';
 import {
   browseToClothing,

@@ -2,7 +2,8 @@
  * Catalogue journeys with JavaScript enabled: the server-rendered page is
  * hydrated by the WASM bundle before each journey starts.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
+import { test } from './helpers';
 import {
   ALL_CATEGORY_NAMES,
   TOP_LEVEL_CATEGORIES,

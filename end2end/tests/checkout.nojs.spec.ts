@@ -3,7 +3,8 @@
  * every form is posted by the browser itself, and every outcome (success or
  * error) comes back as a page, never as raw JSON.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
+import { test } from './helpers';
 import { cardLink, main, mainHeading, productCards, purchaseOptions } from './helpers';
 import {
   CARDS,

@@ -3,7 +3,8 @@
  * signs up its own fresh customer, so the tests do not depend on each other
  * or on earlier runs against the same database.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
+import { test } from './helpers';
 import { cardLink, main, mainHeading, productCards, purchaseOptions, variantGroup } from './helpers';
 import {
   CARDS,

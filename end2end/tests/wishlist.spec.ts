@@ -2,7 +2,8 @@
  * The wishlist: saving from a product card, the wishlist page, moving an
  * item to the cart, and removing it again.
  */
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
+import { test } from './helpers';
 import { expectCartCount, open, signUpFreshCustomer } from './shopping';
 import { mainHeading } from './helpers';
 

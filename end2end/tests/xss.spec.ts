@@ -2,7 +2,8 @@
  * Hostile text in the URL reaches the page title and the page as text,
  * never as markup: in the server's HTML and after the WASM has hydrated.
  */
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
+import { test } from './helpers';
 import { waitForHydration } from './helpers';
 
 const HOSTILE = 'Lamp </title><script>window.__xss=1</script>"><img src=x onerror="window.__xss=1">';

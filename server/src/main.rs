@@ -64,7 +64,8 @@ async fn serve(config: Config) -> ExitCode {
             println!("  {:<8} {:<22} password: {}", login.role.as_str(), login.email, login.password);
         }
     }
-    match app.run().await {
+    // Ctrl-C or SIGTERM: stop accepting, let requests in flight finish.
+    match app.run_until(server::edge::serve::shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("Bazaar stopped: {err}");

@@ -194,8 +194,11 @@ async fn bad_parameters_fall_back(app: TestApp) {
     let (status, html) = app.get("/search?category=nope").await;
     assert_eq!(status, 200);
     assert!(html.contains("showing all categories"));
-    let (status, _) = app.get("/search?min_rating=%FF%FE&max_price=1e9999").await;
+    let (status, _) = app.get("/search?min_rating=x&max_price=1e9999").await;
     assert_eq!(status, 200);
+    // Bytes that are not text are refused at the edge (see bad_input.rs).
+    let (status, _) = app.get("/search?min_rating=%FF%FE").await;
+    assert_eq!(status, 400);
 }
 
 async fn restart_does_not_seed_twice(app: TestApp) {

@@ -11,18 +11,16 @@
 //! that the server logged no panic and no error. A failure prints the seed;
 //! `BAZAAR_FUZZ_SEED=<seed>` replays it.
 
+use crate::process::ServerProcess;
 use futures::StreamExt;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 
 /// Statuses docs/api.md documents for server functions and pages.
-const DOCUMENTED: &[u16] = &[200, 302, 303, 400, 401, 402, 403, 404, 405, 409, 413, 415, 422, 429, 503];
+const DOCUMENTED: &[u16] = &[200, 302, 303, 400, 401, 402, 403, 404, 405, 408, 409, 413, 415, 422, 429, 503];
 
 /// Requests in flight at once.
 const CONCURRENCY: usize = 8;
@@ -231,73 +229,6 @@ fn generate(rng: &mut ChaCha8Rng, endpoints: &[(&'static str, Value)], slug: &st
     Case { method, path, content_type, body, signed_in }
 }
 
-/// The server binary, its address and everything it logged.
-struct Server {
-    child: Child,
-    base: String,
-    log: Arc<Mutex<Vec<String>>>,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn start() -> Server {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .env("DATABASE_URL", format!("sqlite://{}/bazaar.db?mode=rwc", dir.path().display()))
-            .env("BAZAAR_SEED", "demo")
-            .env("BAZAAR_MAILER", "file")
-            .env("BAZAAR_OUTBOX_DIR", dir.path().join("outbox"))
-            // Rate limits have their own tests; here they would turn most
-            // answers into 429s and hide what the inputs do.
-            .env("BAZAAR_API_RATE_PER_SEC", "0")
-            .env("BAZAAR_AUTH_RATE_PER_MIN", "0")
-            .env("LEPTOS_OUTPUT_NAME", "bazaar")
-            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-            .env("LEPTOS_ENV", "DEV")
-            // The request span's fields put the method and URI on each line.
-            .env("RUST_LOG", "info,sqlx=warn,tower_http=debug")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the server binary starts");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let stderr = child.stderr.take().expect("stderr is piped");
-        for (stream, ready) in [(Box::new(stdout) as Box<dyn std::io::Read + Send>, Some(ready_tx)), (Box::new(stderr), None)] {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    if let (Some(ready), Some(addr)) = (&ready, line.strip_prefix("Bazaar is ready: browse ")) {
-                        let _ = ready.send(addr.trim_end_matches('/').to_string());
-                    }
-                    log.lock().expect("log lock").push(line);
-                }
-            });
-        }
-        let base = ready_rx
-            .recv_timeout(std::time::Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("the server did not start; its log:\n{}", log.lock().expect("log lock").join("\n")));
-        Server { child, base, log, _dir: dir }
-    }
-
-    /// Log lines that show a panic or an error: every 5xx is logged at
-    /// ERROR (tower-http's trace layer), and so is anything else that went
-    /// wrong on the server's side, answered or not.
-    fn alarming_lines(&self) -> Vec<String> {
-        let log = self.log.lock().expect("log lock");
-        log.iter().filter(|line| line.contains("panicked") || line.contains(" ERROR ")).cloned().collect()
-    }
-}
-
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
@@ -311,7 +242,14 @@ fn client() -> reqwest::Client {
 async fn random_and_malformed_input_never_gets_a_5xx_or_a_panic() {
     let seed: u64 = std::env::var("BAZAAR_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(rand::random);
     let cases: usize = std::env::var("BAZAAR_FUZZ_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000);
-    let server = Server::start();
+    // Rate limits have their own tests; here they would turn most answers
+    // into 429s and hide what the inputs do. The request span's fields put
+    // the method and URI on each log line.
+    let server = ServerProcess::start(&[
+        ("BAZAAR_API_RATE_PER_SEC", "0"),
+        ("BAZAAR_AUTH_RATE_PER_MIN", "0"),
+        ("RUST_LOG", "info,sqlx=warn,tower_http=debug"),
+    ]);
     let base = server.base.clone();
 
     // Real values to start the mutations from.
@@ -379,7 +317,7 @@ async fn random_and_malformed_input_never_gets_a_5xx_or_a_panic() {
 
     let alarming = server.alarming_lines();
     let log_path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fuzz-server.log");
-    let _ = std::fs::write(&log_path, server.log.lock().expect("log lock").join("\n"));
+    let _ = std::fs::write(&log_path, server.log().join("\n"));
     assert!(
         failures.is_empty() && alarming.is_empty(),
         "fuzz seed {seed} ({cases} cases; replay with BAZAAR_FUZZ_SEED={seed}): {} undocumented answers, first: {:#?}\nserver log ({}):\n{}",

@@ -14,6 +14,7 @@ mod head;
 mod helpers;
 mod idempotency;
 mod payments;
+mod process;
 mod production;
 mod sessions;
 mod sign_in_load;

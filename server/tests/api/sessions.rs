@@ -3,7 +3,7 @@
 //! over HTTPS, and an unused session lasts two days by default.
 
 use crate::helpers::{for_both_backends, on_both_backends, Backend, TestApp};
-use reqwest::header::SET_COOKIE;
+use reqwest::header::{ACCEPT, ORIGIN, SET_COOKIE};
 use reqwest::Client;
 use serde_json::{json, Value};
 
@@ -60,6 +60,25 @@ async fn sign_out_everywhere_ends_every_session(app: TestApp) {
     assert_eq!(me(&app, &here).await["email"], EMAIL);
 }
 
+/// Without JavaScript the button posts a plain form: the browser is sent
+/// home, and every session is over.
+async fn sign_out_everywhere_works_without_javascript(app: TestApp) {
+    let (here, elsewhere) = signed_in_twice(&app).await;
+    let response = here
+        .post(format!("{}/api/account/sign-out-everywhere", app.base))
+        .header(ACCEPT, "text/html,application/xhtml+xml")
+        .header(ORIGIN, app.base.clone())
+        .form(&[] as &[(&str, &str)])
+        .send()
+        .await
+        .expect("form POST");
+    // The cookie-keeping client follows the redirect to the home page.
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.url().path(), "/");
+    assert_eq!(me(&app, &here).await, Value::Null);
+    assert_eq!(me(&app, &elsewhere).await, Value::Null);
+}
+
 /// The session cookie set by a sign-in.
 async fn session_cookie(app: &TestApp) -> String {
     let response = app
@@ -96,6 +115,7 @@ async fn the_cookie_is_plain_over_http_and_lasts_two_idle_days(app: TestApp) {
 on_both_backends!(
     a_password_change_ends_every_other_session,
     sign_out_everywhere_ends_every_session,
+    sign_out_everywhere_works_without_javascript,
     the_cookie_is_plain_over_http_and_lasts_two_idle_days,
 );
 

@@ -1,0 +1,93 @@
+//! The real server binary in its own process, for tests that judge the
+//! process itself: its log (no panic, no error) or its memory, which other
+//! tests running in the test process would blur.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+/// A running `server` binary on a fresh SQLite database with the demo data.
+pub struct ServerProcess {
+    child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    log: Arc<Mutex<Vec<String>>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl ServerProcess {
+    /// Starts the binary with `env` on top of a test configuration and
+    /// waits until it says it is ready.
+    pub fn start(env: &[(&str, &str)]) -> ServerProcess {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
+        command
+            .env("DATABASE_URL", format!("sqlite://{}/bazaar.db?mode=rwc", dir.path().display()))
+            .env("BAZAAR_SEED", "demo")
+            .env("BAZAAR_MAILER", "file")
+            .env("BAZAAR_OUTBOX_DIR", dir.path().join("outbox"))
+            .env("LEPTOS_OUTPUT_NAME", "bazaar")
+            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+            .env("LEPTOS_ENV", "DEV")
+            .env("RUST_LOG", "info,sqlx=warn")
+            .env("NO_COLOR", "1");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the server binary starts");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        for (stream, ready) in [(Box::new(stdout) as Box<dyn std::io::Read + Send>, Some(ready_tx)), (Box::new(stderr), None)] {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if let (Some(ready), Some(addr)) = (&ready, line.strip_prefix("Bazaar is ready: browse ")) {
+                        let _ = ready.send(addr.trim_end_matches('/').to_string());
+                    }
+                    log.lock().expect("log lock").push(line);
+                }
+            });
+        }
+        let base = ready_rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("the server did not start; its log:\n{}", log.lock().expect("log lock").join("\n")));
+        ServerProcess { child, base, log, _dir: dir }
+    }
+
+    /// Everything the server printed so far.
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().expect("log lock").clone()
+    }
+
+    /// Log lines that show a panic or an error: every 5xx is logged at
+    /// ERROR (tower-http's trace layer), and so is anything else that went
+    /// wrong on the server's side, answered or not.
+    pub fn alarming_lines(&self) -> Vec<String> {
+        self.log().into_iter().filter(|line| line.contains("panicked") || line.contains(" ERROR ")).collect()
+    }
+
+    /// A field of the process's `/proc/PID/status` in KiB (`VmRSS`, or
+    /// `VmHWM`, the peak resident size).
+    pub fn status_kib(&self, field: &str) -> u64 {
+        let path = format!("/proc/{}/status", self.child.id());
+        let status = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or_else(|| panic!("{field} in {path}"))
+    }
+}
