@@ -50,18 +50,7 @@ if ((build)); then
     echo "==> cargo build --release -p bench"
     cargo build --release -p bench
 fi
-for bin in "$SERVER_BIN" "$BENCH_BIN"; do
-    if [[ ! -x "$bin" ]]; then
-        echo "missing $bin (run without --no-build)" >&2
-        exit 1
-    fi
-done
-
-# Refuse to measure whatever else might be listening on the port.
-if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE_URL/" || true)" != "000" ]]; then
-    echo "something already answers on $BASE_URL; stop it or set PORT=..." >&2
-    exit 1
-fi
+source "$REPO_ROOT/bench/preflight.sh"
 
 RESULTS_DIR="bench/results"
 mkdir -p "$RESULTS_DIR"

@@ -34,16 +34,7 @@ if ((build)); then
     cargo build --release -p server -p bench
 fi
 EXTRA_ARGS=("$@")
-for bin in "$SERVER_BIN" "$BENCH_BIN"; do
-    if [[ ! -x "$bin" ]]; then
-        echo "missing $bin (run without --no-build, or set SERVER_BIN / BENCH_BIN)" >&2
-        exit 1
-    fi
-done
-if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE_URL/" || true)" != "000" ]]; then
-    echo "something already answers on $BASE_URL; stop it or set PORT=..." >&2
-    exit 1
-fi
+source "$REPO_ROOT/bench/preflight.sh"
 
 TMP_DIR="$(mktemp -d -t bazaar-nodelay.XXXXXX)"
 SERVER_PID=""

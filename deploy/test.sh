@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: unit, integration (SQLite and PostgreSQL) and the
-# Playwright journeys in Chromium against the built app, once on SQLite
-# and once on PostgreSQL. Needs PostgreSQL at 127.0.0.1:5432; fails if
-# it is not there.
+# Playwright journeys in Chromium against the built app: all on SQLite,
+# the database-dependent ones again on PostgreSQL. Needs PostgreSQL at
+# 127.0.0.1:5432; fails if it is not there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,5 +23,5 @@ cargo leptos build
 bash deploy/e2e.sh sqlite
 # On PostgreSQL only the journeys whose behaviour depends on the database
 # (stock, orders, sessions, addresses); the rest is the same code twice.
-bash deploy/e2e.sh postgres checkout wishlist
+bash deploy/e2e.sh postgres checkout sessions wishlist
 printf '\nAll tests passed.\n'
