@@ -74,14 +74,14 @@ fn too_large() -> Response {
     )))
 }
 
-/// JSON object → form body, or the 400 that explains why not.
-fn json_to_form(bytes: &[u8]) -> Result<String, Response> {
+/// JSON object → form body, or what is wrong with it.
+fn json_to_form(bytes: &[u8]) -> Result<String, String> {
     let object = match serde_json::from_slice::<Value>(if bytes.is_empty() { b"{}" } else { bytes }) {
         Ok(Value::Object(map)) => without_nulls(map),
-        Ok(_) => return Err(bad_request("The body must be a JSON object of the function's arguments.".into())),
-        Err(err) => return Err(bad_request(format!("The body is not valid JSON: {err}"))),
+        Ok(_) => return Err("The body must be a JSON object of the function's arguments.".into()),
+        Err(err) => return Err(format!("The body is not valid JSON: {err}")),
     };
-    serde_qs::to_string(&object).map_err(|err| bad_request(format!("The body cannot be read as arguments: {err}")))
+    serde_qs::to_string(&object).map_err(|err| format!("The body cannot be read as arguments: {err}"))
 }
 
 /// Checks every request's address and every `/api/` body (see the module
@@ -115,7 +115,7 @@ pub async fn guard(request: Request, next: Next) -> Response {
     let form = if json {
         match json_to_form(&bytes) {
             Ok(form) => form.into_bytes(),
-            Err(response) => return response,
+            Err(message) => return bad_request(message),
         }
     } else {
         bytes.to_vec()

@@ -41,7 +41,7 @@ pub fn parse_card_number(input: &str) -> Result<String, CardNumberError> {
             }
         })
         .sum();
-    if sum % 10 == 0 {
+    if sum.is_multiple_of(10) {
         Ok(digits)
     } else {
         Err(CardNumberError::Checksum)

@@ -44,7 +44,7 @@ pub enum AddressChoice {
     Saved(i32),
     /// A new address, saved to the address book with the order (unless
     /// the book is full).
-    New(AddressInput),
+    New(Box<AddressInput>),
 }
 
 impl AddressChoice {
@@ -52,7 +52,7 @@ impl AddressChoice {
     /// is empty for the new-address fields in `new`.
     pub fn from_form(address_id: &str, new: AddressInput) -> Result<Self, AppError> {
         match address_id.trim() {
-            "" => Ok(AddressChoice::New(new)),
+            "" => Ok(AddressChoice::New(Box::new(new))),
             id => id.parse().map(AddressChoice::Saved).map_err(|_| AppError::NotFound("Address".into())),
         }
     }
@@ -109,7 +109,7 @@ impl CheckedChoice {
     fn check(choice: AddressChoice) -> Result<Self, AppError> {
         Ok(match choice {
             AddressChoice::Saved(id) => CheckedChoice::Saved(id),
-            AddressChoice::New(input) => CheckedChoice::New(ValidAddress::parse(&AddressInput { is_default: false, ..input })?),
+            AddressChoice::New(input) => CheckedChoice::New(ValidAddress::parse(&AddressInput { is_default: false, ..*input })?),
         })
     }
 

@@ -98,7 +98,7 @@ pub struct Listing<'a> {
 }
 
 impl Listing<'_> {
-    fn from_and_where(&self, sql: &mut SqlBuilder, terms: &[String]) {
+    fn push_from_and_where(&self, sql: &mut SqlBuilder, terms: &[String]) {
         let backend = sql.backend;
         sql.push(" FROM products p");
         if !terms.is_empty() && backend != DbBackend::Postgres {
@@ -164,7 +164,7 @@ impl Listing<'_> {
         let terms = self.query.text.as_deref().map(search_terms).unwrap_or_default();
         let mut sql = SqlBuilder::new(backend);
         sql.push("SELECT ").push(CARD_COLUMNS);
-        self.from_and_where(&mut sql, &terms);
+        self.push_from_and_where(&mut sql, &terms);
         self.order_by(&mut sql, &terms);
         let offset = i64::from(self.query.page.saturating_sub(1)) * i64::from(PER_PAGE);
         sql.push(" LIMIT ").bind(i64::from(PER_PAGE)).push(" OFFSET ").bind(offset);
@@ -176,7 +176,7 @@ impl Listing<'_> {
         let terms = self.query.text.as_deref().map(search_terms).unwrap_or_default();
         let mut sql = SqlBuilder::new(backend);
         sql.push("SELECT COUNT(*) AS total");
-        self.from_and_where(&mut sql, &terms);
+        self.push_from_and_where(&mut sql, &terms);
         sql.build()
     }
 }
