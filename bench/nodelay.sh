@@ -8,15 +8,19 @@
 # keep-alive connection is stuck at a few dozen requests per second however
 # fast the server is. See bench/README.md.
 #
-# Usage: bench/nodelay.sh [--no-build] [extra http-bench args, e.g. --json]
-# Env:   DURATION (5)  WARMUP (1)  PORT (3310)
+# Usage: bench/nodelay.sh [--no-build] [extra http-bench args]
+# Env:   DURATION (10)  WARMUP (1)  ROUNDS (3)  PORT (3310)
 #        SERVER_BIN (target/release/server)  BENCH_BIN (target/release/http-bench)
+#
+# Off and on alternate ROUNDS times; the summary at the end gives each
+# case's median requests/s and p99 with their spread, and the on/off ratio.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
 
-DURATION="${DURATION:-5}"
+DURATION="${DURATION:-10}"
+ROUNDS="${ROUNDS:-3}"
 WARMUP="${WARMUP:-1}"
 PORT="${PORT:-3310}"
 BASE_URL="http://127.0.0.1:${PORT}"
@@ -91,12 +95,39 @@ run() {
     for concurrency in 1 16; do
         echo "--- TCP_NODELAY $nodelay, $concurrency connection(s)"
         "$BENCH_BIN" --concurrency "$concurrency" --duration "$DURATION" --warmup "$WARMUP" \
-            --url "$BASE_URL/static-11k.txt" ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"}
+            --url "$BASE_URL/static-11k.txt" --json ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"} |
+            tee /dev/stderr | sed "s/^{/{\"nodelay\":$nodelay,/" >>"$TMP_DIR/results.jsonl"
     done
     stop_server
 }
 
 echo "# Bazaar TCP_NODELAY benchmark, $(date -Iseconds); $(uname -srm), $(nproc) CPU(s)"
 echo "# server: $SERVER_BIN; file: 11264 bytes; ${DURATION} s per run"
-run false
-run true
+for round in $(seq "$ROUNDS"); do
+    echo "=== round $round of $ROUNDS"
+    run false
+    run true
+done
+
+python3 - "$TMP_DIR/results.jsonl" <<'PY'
+import json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]
+def cases(nodelay, conns):
+    return [r for r in rows if r["nodelay"] == nodelay and r["concurrency"] == conns]
+def median_spread(values):
+    return statistics.median(values), min(values), max(values)
+print("\n| TCP_NODELAY | connections | req/s median (min–max) | full p99 ms median (min–max) |")
+print("| --- | ---: | ---: | ---: |")
+medians = {}
+for conns in (1, 16):
+    for nodelay in (False, True):
+        runs = cases(nodelay, conns)
+        rps, rps_lo, rps_hi = median_spread([r["requests_per_sec"] for r in runs])
+        p99, p99_lo, p99_hi = median_spread([r["full_p99_ms"] for r in runs])
+        medians[(nodelay, conns)] = (rps, p99)
+        name = "on (now)" if nodelay else "off (before)"
+        print(f"| {name} | {conns} | {rps:,.0f} ({rps_lo:,.0f}–{rps_hi:,.0f}) | {p99:.1f} ({p99_lo:.1f}–{p99_hi:.1f}) |")
+for conns in (1, 16):
+    (off_rps, off_p99), (on_rps, on_p99) = medians[(False, conns)], medians[(True, conns)]
+    print(f"{conns} connection(s): on/off = {on_rps / off_rps:.2f}x requests/s, p99 {off_p99:.1f} -> {on_p99:.1f} ms")
+PY
