@@ -41,7 +41,8 @@ if ((build)); then
     echo "==> cargo build --release -p bench"
     cargo build --release -p bench
 fi
-source "$REPO_ROOT/bench/preflight.sh"
+source "$REPO_ROOT/bench/lib.sh"
+preflight
 
 RESULTS_DIR="bench/results"
 mkdir -p "$RESULTS_DIR"
@@ -52,30 +53,13 @@ TMP_DIR="$(mktemp -d -t bazaar-bench.XXXXXX)"
 SERVER_PID=""
 BENCH_PID=""
 
-# Short commit id, "(dirty)" if tracked files differ from it, "none" outside git.
-describe_commit() {
-    local commit
-    commit="$(git rev-parse --short HEAD 2>/dev/null)" || { echo none; return; }
-    git diff --quiet HEAD 2>/dev/null || commit+=" (dirty)"
-    echo "$commit"
-}
-
 cleanup() {
     local status=$?
     if [[ -n "$BENCH_PID" ]]; then
         kill "$BENCH_PID" 2>/dev/null || true
         wait "$BENCH_PID" 2>/dev/null || true
     fi
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        # Up to 5 s for a graceful exit, then force it.
-        for _ in $(seq 50); do
-            kill -0 "$SERVER_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -9 "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
+    stop_process "$SERVER_PID"
     rm -rf "$TMP_DIR"
     exit "$status"
 }
@@ -94,21 +78,7 @@ BAZAAR_SEED=demo \
     "$SERVER_BIN" >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 
-echo "==> waiting for $BASE_URL/ to answer 200 (max ${READY_TIMEOUT_SECS} s)"
-deadline=$((SECONDS + READY_TIMEOUT_SECS))
-until [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE_URL/" || true)" == "200" ]]; do
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-        echo "server exited before becoming ready; last log lines:" >&2
-        tail -n 30 "$SERVER_LOG" >&2
-        exit 1
-    fi
-    if ((SECONDS >= deadline)); then
-        echo "server not ready after ${READY_TIMEOUT_SECS} s; last log lines:" >&2
-        tail -n 30 "$SERVER_LOG" >&2
-        exit 1
-    fi
-    sleep 1
-done
+wait_until_ok "$BASE_URL/" "$SERVER_PID" "$SERVER_LOG" "$READY_TIMEOUT_SECS"
 echo "==> server ready after ${SECONDS} s"
 
 # Everything from here on goes to the terminal and the results file.

@@ -38,7 +38,8 @@ if ((build)); then
     cargo build --release -p server -p bench
 fi
 EXTRA_ARGS=("$@")
-source "$REPO_ROOT/bench/preflight.sh"
+source "$REPO_ROOT/bench/lib.sh"
+preflight
 
 TMP_DIR="$(mktemp -d -t bazaar-nodelay.XXXXXX)"
 SERVER_PID=""
@@ -49,15 +50,7 @@ cleanup() {
     exit "$status"
 }
 stop_server() {
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 50); do
-            kill -0 "$SERVER_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -9 "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
+    stop_process "$SERVER_PID"
     SERVER_PID=""
 }
 trap cleanup EXIT
@@ -83,15 +76,7 @@ run() {
     RUST_LOG="${RUST_LOG:-warn}" \
         "$SERVER_BIN" >"$TMP_DIR/server-$nodelay.log" 2>&1 &
     SERVER_PID=$!
-    local deadline=$((SECONDS + READY_TIMEOUT_SECS))
-    until [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE_URL/static-11k.txt" || true)" == "200" ]]; do
-        if ! kill -0 "$SERVER_PID" 2>/dev/null || ((SECONDS >= deadline)); then
-            echo "server not ready; last log lines:" >&2
-            tail -n 30 "$TMP_DIR/server-$nodelay.log" >&2
-            exit 1
-        fi
-        sleep 0.2
-    done
+    wait_until_ok "$BASE_URL/static-11k.txt" "$SERVER_PID" "$TMP_DIR/server-$nodelay.log" "$READY_TIMEOUT_SECS"
     for concurrency in 1 16; do
         echo "--- TCP_NODELAY $nodelay, $concurrency connection(s)"
         "$BENCH_BIN" --concurrency "$concurrency" --duration "$DURATION" --warmup "$WARMUP" \

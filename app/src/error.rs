@@ -56,6 +56,11 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// Fewer than asked of one variant, named "Product (Variant)".
+    pub fn out_of_stock(product: &str, variant: &str, available: u32) -> Self {
+        AppError::OutOfStock { item: format!("{product} ({variant})"), available }
+    }
+
     /// The HTTP status this error is answered with.
     pub fn status_code(&self) -> u16 {
         match self {

@@ -13,11 +13,11 @@
 //!   functions decode), so each endpoint accepts both. Answers are JSON
 //!   either way.
 
-use axum::body::{to_bytes, Body};
-use axum::extract::Request;
-use axum::http::{header, Method, StatusCode};
-use axum::middleware::Next;
 use app::error::AppError;
+use axum::body::{to_bytes, Body, Bytes};
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use percent_encoding::percent_decode;
@@ -27,9 +27,9 @@ use serde_json::{Map, Value};
 /// fields, so anything near this size is not a shopper's form.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-fn is_json(request: &Request) -> bool {
-    request
-        .headers()
+/// Whether a request with `headers` carries a JSON body.
+pub(crate) fn is_json(headers: &HeaderMap) -> bool {
+    headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().starts_with("application/json"))
@@ -47,7 +47,7 @@ fn without_nulls(map: Map<String, Value>) -> Map<String, Value> {
 }
 
 /// An error for an `/api/` caller, in the JSON shape every endpoint uses.
-fn api_error(error: AppError) -> Response {
+pub(crate) fn api_error(error: AppError) -> Response {
     let status = StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::BAD_REQUEST);
     (status, Json(error)).into_response()
 }
@@ -67,11 +67,9 @@ fn unreadable(what: &str) -> String {
     format!("The {what} contains bytes that are not text (a NUL byte or invalid UTF-8).")
 }
 
-fn too_large() -> Response {
-    api_error(AppError::PayloadTooLarge(format!(
-        "The request body is too large (the limit is {} KiB).",
-        MAX_BODY_BYTES / 1024
-    )))
+/// 413 for a body over `limit` bytes.
+pub(crate) fn too_large(limit: usize) -> Response {
+    api_error(AppError::PayloadTooLarge(format!("The request body is too large (the limit is {} KiB).", limit / 1024)))
 }
 
 /// JSON object → form body, or what is wrong with it.
@@ -105,20 +103,20 @@ pub async fn guard(request: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
-        return too_large();
+        return too_large(MAX_BODY_BYTES);
     }
-    let json = is_json(&request);
+    let json = is_json(request.headers());
     let (mut parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
-        return too_large();
+        return too_large(MAX_BODY_BYTES);
     };
     let form = if json {
         match json_to_form(&bytes) {
-            Ok(form) => form.into_bytes(),
+            Ok(form) => Bytes::from(form),
             Err(message) => return bad_request(message),
         }
     } else {
-        bytes.to_vec()
+        bytes
     };
     if !decodes_cleanly(&form) {
         return bad_request(unreadable("request body"));

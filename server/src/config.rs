@@ -126,14 +126,12 @@ pub enum ConfigError {
     SeedMode(String),
     #[error("DATABASE_URL must start with sqlite:// or postgres://")]
     DatabaseUrl,
-    #[error("BAZAAR_SECURE_COOKIES must be `true` or `false`, not `{0}`")]
-    SecureCookies(String),
     #[error("BAZAAR_ENV must be `demo` or `production`, not `{0}`")]
     Environment(String),
     #[error("BAZAAR_ENV=production never seeds demo data or demo accounts: unset BAZAAR_SEED or set it to `none`")]
     SeedInProduction,
-    #[error("{name} must be a whole number, not `{value}`")]
-    Number { name: &'static str, value: String },
+    #[error(transparent)]
+    Value(#[from] EnvValueError),
     #[error(transparent)]
     Edge(#[from] crate::edge::EdgeConfigError),
     #[error("Leptos configuration: {0}")]
@@ -154,11 +152,7 @@ impl Config {
             Ok(other) => return Err(ConfigError::Environment(other.to_string())),
         };
         let seed = seed_mode(environment, env::var("BAZAAR_SEED").ok().as_deref())?;
-        let secure_cookies = match env::var("BAZAAR_SECURE_COOKIES").as_deref() {
-            Err(_) | Ok("false") | Ok("0") => false,
-            Ok("true") | Ok("1") => true,
-            Ok(other) => return Err(ConfigError::SecureCookies(other.to_string())),
-        };
+        let secure_cookies = flag_from_env("BAZAAR_SECURE_COOKIES", false)?;
         let leptos = get_configuration(None).map_err(|e| ConfigError::Leptos(e.to_string()))?.leptos_options;
         let mail = MailConfig::from_env()?;
         let session_idle = match number_from_env("BAZAAR_SESSION_IDLE_DAYS")? {
@@ -197,11 +191,31 @@ fn seed_mode(environment: Environment, value: Option<&str>) -> Result<SeedMode, 
     }
 }
 
+/// A variable whose value is not of the kind it must be.
+#[derive(Debug, thiserror::Error)]
+pub enum EnvValueError {
+    #[error("{name} must be a whole number, not `{value}`")]
+    Number { name: &'static str, value: String },
+    #[error("{name} must be `true` or `false`, not `{value}`")]
+    Flag { name: &'static str, value: String },
+}
+
 /// A whole number from the environment variable `name`, if set.
-fn number_from_env(name: &'static str) -> Result<Option<u64>, ConfigError> {
+pub(crate) fn number_from_env(name: &'static str) -> Result<Option<u64>, EnvValueError> {
     match env::var(name) {
         Err(_) => Ok(None),
-        Ok(value) => value.trim().parse().map(Some).map_err(|_| ConfigError::Number { name, value }),
+        Ok(value) => value.trim().parse().map(Some).map_err(|_| EnvValueError::Number { name, value }),
+    }
+}
+
+/// `true`/`1` or `false`/`0` from the environment variable `name`;
+/// `default` when it is not set.
+pub(crate) fn flag_from_env(name: &'static str, default: bool) -> Result<bool, EnvValueError> {
+    match env::var(name).as_deref() {
+        Err(_) => Ok(default),
+        Ok("true") | Ok("1") => Ok(true),
+        Ok("false") | Ok("0") => Ok(false),
+        Ok(value) => Err(EnvValueError::Flag { name, value: value.to_string() }),
     }
 }
 

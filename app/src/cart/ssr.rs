@@ -136,10 +136,7 @@ fn check_quantity(quantity: u32, variant: &variant::Model, product: &product::Mo
         });
     }
     if quantity > stock_of(variant) {
-        return Err(AppError::OutOfStock {
-            item: format!("{} ({})", product.name, variant.label),
-            available: stock_of(variant),
-        });
+        return Err(AppError::out_of_stock(&product.name, &variant.label, stock_of(variant)));
     }
     Ok(())
 }

@@ -48,10 +48,16 @@ pub fn parse_card_number(input: &str) -> Result<String, CardNumberError> {
     }
 }
 
+/// The last four digits of a card number (digits only, as
+/// [`parse_card_number`] returns it): all a receipt, a log or a request
+/// fingerprint may keep.
+pub fn last4(digits: &str) -> &str {
+    digits.get(digits.len().saturating_sub(4)..).unwrap_or("")
+}
+
 /// "•••• 4242" for receipts and logs.
 pub fn masked(digits: &str) -> String {
-    let last4: String = digits.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-    format!("•••• {last4}")
+    format!("•••• {}", last4(digits))
 }
 
 #[cfg(test)]
@@ -77,5 +83,6 @@ mod tests {
     #[test]
     fn masks_all_but_last_four() {
         assert_eq!(masked(test_cards::SUCCESS), "•••• 4242");
+        assert_eq!(last4("123"), "123");
     }
 }

@@ -105,7 +105,6 @@ impl SimulatedPayments {
     }
 
     async fn record(&self, request: &ChargeRequest, attempt: i32) -> Result<payment_charge::Model, DbErr> {
-        let last4: String = request.card_number.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
         payment_charge::ActiveModel {
             id: NotSet,
             reference: Set(new_reference()),
@@ -113,7 +112,7 @@ impl SimulatedPayments {
             attempt: Set(attempt),
             amount_cents: Set(request.amount.cents),
             currency: Set(request.amount.currency.code().into()),
-            card_last4: Set(last4),
+            card_last4: Set(super::card::last4(&request.card_number).into()),
             status: Set(PAID.into()),
             created_at: Set(Utc::now()),
             refunded_at: Set(None),

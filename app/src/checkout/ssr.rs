@@ -12,7 +12,7 @@
 //! that transaction again; any other failure rolls it back and refunds the
 //! charge: no order, stock untouched, nothing kept.
 
-use super::card::{masked, parse_card_number};
+use super::card::{last4, masked, parse_card_number};
 use super::fingerprint::{fingerprint, RequestParts};
 use super::model::Quote;
 use super::payment::{ChargeRequest, PaymentError, PaymentProvider, Receipt};
@@ -88,6 +88,10 @@ fn check_key(key: &str) -> Result<(), AppError> {
             message: "A checkout needs an idempotency key of 1 to 100 letters, digits, '-' or '_'.".into(),
         })
     }
+}
+
+fn empty_cart() -> AppError {
+    AppError::Validation { field: "cart".into(), message: "Your cart is empty.".into() }
 }
 
 fn key_reused() -> AppError {
@@ -168,8 +172,7 @@ struct ShipTo {
 
 fn request_fingerprint(choice: &[String], lines: &[(String, u32)], card: &str) -> String {
     let address: Vec<&str> = choice.iter().map(String::as_str).collect();
-    let last4: String = card.chars().skip(card.chars().count().saturating_sub(4)).collect();
-    fingerprint(&RequestParts { address: &address, lines, card_last4: &last4 })
+    fingerprint(&RequestParts { address: &address, lines, card_last4: last4(card) })
 }
 
 async fn existing(db: &DatabaseConnection, user_id: i32, key: &str) -> Result<Option<order::Model>, AppError> {
@@ -272,15 +275,12 @@ pub async fn place_order(
     let ship_to = choice.resolve(db, user.id).await?;
     let quote = quote_of(cart, &ship_to.address.country);
     if lines.is_empty() {
-        return Err(AppError::Validation { field: "cart".into(), message: "Your cart is empty.".into() });
+        return Err(empty_cart());
     }
     // Refused before charging when it is already clear; the transaction
     // checks again, atomically.
     if let Some(short) = quote.cart.lines.iter().find(|l| l.quantity > l.available) {
-        return Err(AppError::OutOfStock {
-            item: format!("{} ({})", short.product_name, short.variant_label),
-            available: short.available,
-        });
+        return Err(AppError::out_of_stock(&short.product_name, &short.variant_label, short.available));
     }
     let fingerprint = request_fingerprint(&address_parts, &lines, &card);
 
@@ -459,7 +459,7 @@ async fn take_stock(txn: &DatabaseTransaction, user_id: i32, order_id: i32) -> R
         .all(txn)
         .await?;
     if lines.is_empty() {
-        return Err(AppError::Validation { field: "cart".into(), message: "Your cart is empty.".into() }.into());
+        return Err(empty_cart().into());
     }
     let variant_ids: Vec<i32> = lines.iter().map(|l| l.variant_id).collect();
     let variants: HashMap<i32, variant::Model> =
@@ -491,11 +491,7 @@ async fn take_stock(txn: &DatabaseTransaction, user_id: i32, order_id: i32) -> R
             .rows_affected;
         if taken == 0 {
             let available = variant::Entity::find_by_id(variant.id).one(txn).await?.map_or(0, |v| v.stock);
-            return Err(AppError::OutOfStock {
-                item: format!("{} ({})", product.name, variant.label),
-                available: u32::try_from(available).unwrap_or(0),
-            }
-            .into());
+            return Err(AppError::out_of_stock(&product.name, &variant.label, u32::try_from(available).unwrap_or(0)).into());
         }
         let line_currency = Currency::from_code(&product.currency).ok_or(AppError::Internal)?;
         if *currency.get_or_insert(line_currency) != line_currency {

@@ -1,5 +1,6 @@
 //! The edge's settings, read from the environment (documented in README.md).
 
+use crate::config::{flag_from_env, number_from_env, EnvValueError};
 use std::env;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -110,10 +111,8 @@ impl Default for EdgeConfig {
 /// An edge setting that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum EdgeConfigError {
-    #[error("{name} must be a whole number, not `{value}`")]
-    Number { name: &'static str, value: String },
-    #[error("{name} must be `true` or `false`, not `{value}`")]
-    Flag { name: &'static str, value: String },
+    #[error(transparent)]
+    Value(#[from] EnvValueError),
     #[error("BAZAAR_TRUSTED_PROXIES must list IP addresses, not `{0}`")]
     Proxy(String),
     #[error("{name} must be at least 1")]
@@ -125,16 +124,12 @@ impl EdgeConfig {
     pub fn from_env() -> Result<Self, EdgeConfigError> {
         let defaults = EdgeConfig::default();
         let seconds = |name, default: Duration| -> Result<Duration, EdgeConfigError> {
-            Ok(number(name)?.map_or(default, Duration::from_secs))
+            Ok(number_from_env(name)?.map_or(default, Duration::from_secs))
         };
         let count = |name, default: usize| -> Result<usize, EdgeConfigError> {
-            Ok(number(name)?.map_or(default, |n| usize::try_from(n).unwrap_or(usize::MAX)))
+            Ok(number_from_env(name)?.map_or(default, |n| usize::try_from(n).unwrap_or(usize::MAX)))
         };
-        let tcp_nodelay = match env::var("BAZAAR_TCP_NODELAY").as_deref() {
-            Err(_) | Ok("true") | Ok("1") => true,
-            Ok("false") | Ok("0") => false,
-            Ok(value) => return Err(EdgeConfigError::Flag { name: "BAZAAR_TCP_NODELAY", value: value.to_string() }),
-        };
+        let tcp_nodelay = flag_from_env("BAZAAR_TCP_NODELAY", defaults.tcp_nodelay)?;
         let max_connections = count("BAZAAR_MAX_CONNECTIONS", defaults.max_connections)?;
         if max_connections == 0 {
             return Err(EdgeConfigError::Zero { name: "BAZAAR_MAX_CONNECTIONS" });
@@ -143,15 +138,15 @@ impl EdgeConfig {
             .into_iter()
             .map(|ip| ip.parse().map_err(|_| EdgeConfigError::Proxy(ip)))
             .collect::<Result<_, _>>()?;
-        let api_rate = number("BAZAAR_API_RATE_PER_SEC")?.map_or(DEFAULT_API_RATE, saturating_u32);
+        let api_rate = number_from_env("BAZAAR_API_RATE_PER_SEC")?.map_or(DEFAULT_API_RATE, saturating_u32);
         let api = match api_rate {
             0 => None,
             rate => {
-                let burst = number("BAZAAR_API_BURST")?.map_or(default_burst(rate), saturating_u32);
+                let burst = number_from_env("BAZAAR_API_BURST")?.map_or(default_burst(rate), saturating_u32);
                 Some(Rate::per_second(rate, burst.max(1)))
             }
         };
-        let auth = match number("BAZAAR_AUTH_RATE_PER_MIN")?.map_or(DEFAULT_AUTH_RATE, saturating_u32) {
+        let auth = match number_from_env("BAZAAR_AUTH_RATE_PER_MIN")?.map_or(DEFAULT_AUTH_RATE, saturating_u32) {
             0 => None,
             rate => Some(Rate::per_minute(rate)),
         };
@@ -165,14 +160,6 @@ impl EdgeConfig {
             site_hosts: list("BAZAAR_SITE_HOSTS").into_iter().map(|h| h.to_ascii_lowercase()).collect(),
             rate_limits: RateLimits { api, auth },
         })
-    }
-}
-
-/// A whole number from the variable `name`, if set.
-fn number(name: &'static str) -> Result<Option<u64>, EdgeConfigError> {
-    match env::var(name) {
-        Err(_) => Ok(None),
-        Ok(value) => value.trim().parse().map(Some).map_err(|_| EdgeConfigError::Number { name, value }),
     }
 }
 

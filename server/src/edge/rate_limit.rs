@@ -7,6 +7,8 @@
 
 use super::client_ip::client_ip;
 use super::config::{Rate, RateLimits};
+use crate::api_input::{api_error, is_json, too_large};
+use app::account::validate::Email;
 use app::error::AppError;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -106,22 +108,15 @@ pub async fn limit_rate(State(limiter): State<Arc<RateLimiter>>, request: Reques
 /// and hands back the request with the body restored.
 async fn sign_in_email(request: Request) -> Result<(Request, Option<String>), Response> {
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_SIGN_IN_BODY)
-        .await
-        .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large.").into_response())?;
-    let is_json = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().starts_with("application/json"));
-    let email = if is_json {
+    let bytes = axum::body::to_bytes(body, MAX_SIGN_IN_BODY).await.map_err(|_| too_large(MAX_SIGN_IN_BODY))?;
+    let email = if is_json(&parts.headers) {
         serde_json::from_slice::<serde_json::Value>(&bytes)
             .ok()
             .and_then(|value| value.get("email").and_then(|email| email.as_str()).map(str::to_string))
     } else {
         form_urlencoded::parse(&bytes).find(|(key, _)| key == "email").map(|(_, email)| email.into_owned())
     };
-    let email = email.map(|email| email.trim().to_lowercase()).filter(|email| !email.is_empty());
+    let email = email.map(|email| Email::normalize(&email)).filter(|email| !email.is_empty());
     Ok((Request::from_parts(parts, axum::body::Body::from(bytes)), email))
 }
 
@@ -151,11 +146,10 @@ impl AnswerFormat {
 fn too_many_requests(wait: Duration, format: AnswerFormat) -> Response {
     let seconds = u32::try_from(wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).unwrap_or(u32::MAX).max(1);
     let error = AppError::RateLimited { retry_after_secs: seconds };
-    let (content_type, body) = match format {
-        AnswerFormat::Json => ("application/json", serde_json::to_string(&error).unwrap_or_else(|_| error.to_string())),
-        AnswerFormat::Text => ("text/plain; charset=utf-8", error.to_string()),
+    let mut response = match format {
+        AnswerFormat::Json => api_error(error),
+        AnswerFormat::Text => (StatusCode::TOO_MANY_REQUESTS, error.to_string()).into_response(),
     };
-    let mut response = (StatusCode::TOO_MANY_REQUESTS, [(header::CONTENT_TYPE, content_type)], body).into_response();
     response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     response
 }

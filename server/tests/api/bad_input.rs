@@ -45,7 +45,7 @@ async fn malformed_arguments_are_400_with_the_reason(app: TestApp) {
 /// a broken pipe rather than the answer).
 async fn big_post_status(app: &TestApp, path: &str, megabytes: usize, chunked: bool) -> u16 {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let host = app.base.trim_start_matches("http://");
+    let host = app.address();
     let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect");
     let framing = if chunked {
         "Transfer-Encoding: chunked".to_string()

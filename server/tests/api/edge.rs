@@ -31,14 +31,10 @@ macro_rules! on_both_backends_configured {
     };
 }
 
-fn address(app: &TestApp) -> &str {
-    app.base.trim_start_matches("http://")
-}
-
 /// Sends `bytes` on a new connection, then reads until the server closes
 /// it; `None` if it is still open after [`HUNG`].
 async fn send_and_read_until_closed(app: &TestApp, bytes: &[u8]) -> Option<String> {
-    let mut stream = TcpStream::connect(address(app)).await.expect("connect");
+    let mut stream = TcpStream::connect(app.address()).await.expect("connect");
     stream.write_all(bytes).await.expect("write");
     read_until_closed(&mut stream).await
 }
@@ -131,7 +127,7 @@ async fn https_shops_send_hsts(app: TestApp) {
 // ---- Host ---------------------------------------------------------------
 
 async fn other_host_names_are_refused(app: TestApp) {
-    let port = address(&app).rsplit_once(':').map(|(_, port)| port.to_string()).expect("port");
+    let port = app.address().rsplit_once(':').map(|(_, port)| port.to_string()).expect("port");
     for host in ["evil.example".to_string(), format!("evil.example:{port}"), "127.0.0.1:1".to_string()] {
         let answer = send_and_read_until_closed(&app, format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes())
             .await
@@ -280,7 +276,7 @@ fn small_api_burst(config: &mut Config) {
 
 async fn a_half_sent_header_is_closed_after_the_timeout(app: TestApp) {
     let started = Instant::now();
-    let answer = send_and_read_until_closed(&app, format!("GET / HTTP/1.1\r\nHost: {}\r\n", address(&app)).as_bytes()).await;
+    let answer = send_and_read_until_closed(&app, format!("GET / HTTP/1.1\r\nHost: {}\r\n", app.address()).as_bytes()).await;
     let waited = started.elapsed();
     let answer = answer.expect("the server closed the connection");
     assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 408"), "{answer}");
@@ -290,7 +286,7 @@ async fn a_half_sent_header_is_closed_after_the_timeout(app: TestApp) {
 async fn a_slow_body_gets_408(app: TestApp) {
     let request = format!(
         "POST /api/cart/add HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nsku=TSH",
-        address(&app)
+        app.address()
     );
     let answer = send_and_read_until_closed(&app, request.as_bytes()).await.expect("the server closed the connection");
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
@@ -302,14 +298,14 @@ async fn connections_over_the_per_address_cap_are_refused(app: TestApp) {
     // them once it answers on them).
     let mut held = Vec::new();
     for _ in 0..2 {
-        let mut stream = TcpStream::connect(address(&app)).await.expect("connect");
-        let request = format!("GET /api/nothing HTTP/1.1\r\nHost: {}\r\n\r\n", address(&app));
+        let mut stream = TcpStream::connect(app.address()).await.expect("connect");
+        let request = format!("GET /api/nothing HTTP/1.1\r\nHost: {}\r\n\r\n", app.address());
         stream.write_all(request.as_bytes()).await.expect("write");
         let mut first = [0u8; 12];
         tokio::time::timeout(HUNG, stream.read_exact(&mut first)).await.expect("answered").expect("read");
         held.push(stream);
     }
-    let answer = send_and_read_until_closed(&app, format!("GET / HTTP/1.1\r\nHost: {}\r\n\r\n", address(&app)).as_bytes())
+    let answer = send_and_read_until_closed(&app, format!("GET / HTTP/1.1\r\nHost: {}\r\n\r\n", app.address()).as_bytes())
         .await
         .expect("closed");
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");

@@ -126,6 +126,11 @@ impl TestApp {
     }
 
     /// GET a page; returns status and body.
+    /// `host:port` of the server, for raw connections.
+    pub fn address(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
     pub async fn get(&self, path: &str) -> (u16, String) {
         let response = self.client.get(format!("{}{path}", self.base)).send().await.unwrap_or_else(|e| panic!("GET {path}: {e}"));
         let status = response.status().as_u16();

@@ -222,8 +222,8 @@ fn working_memory() -> Vec<Block> {
 /// Argon2id of `password` with our parameters and `salt`, computed in
 /// `memory`, as a PHC string.
 fn hash_in(memory: &mut [Block], password: &[u8], salt: password_hash::Salt<'_>) -> Result<String, password_hash::Error> {
-    let params = params()?;
-    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let argon2 = hasher()?;
+    let params = argon2.params();
     let mut salt_bytes = [0u8; 64];
     let salt_bytes = salt.decode_b64(&mut salt_bytes)?;
     let output = Output::init_with(params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN), |out| {
@@ -232,7 +232,7 @@ fn hash_in(memory: &mut [Block], password: &[u8], salt: password_hash::Salt<'_>)
     let phc = password_hash::PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
-        params: ParamsString::try_from(&params)?,
+        params: ParamsString::try_from(params)?,
         salt: Some(salt),
         hash: Some(output),
     };

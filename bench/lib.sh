@@ -1,0 +1,61 @@
+# Sourced by the bench scripts: what every one of them does around its
+# measurement. Expects SERVER_BIN, BENCH_BIN and BASE_URL to be set.
+
+# Checks that the binaries exist and that nothing else answers on the port
+# about to be measured.
+preflight() {
+    for bin in "$SERVER_BIN" "$BENCH_BIN"; do
+        if [[ ! -x "$bin" ]]; then
+            echo "missing $bin (run without --no-build, or set SERVER_BIN / BENCH_BIN)" >&2
+            exit 1
+        fi
+    done
+    if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE_URL/" || true)" != "000" ]]; then
+        echo "something already answers on $BASE_URL; stop it or set PORT=..." >&2
+        exit 1
+    fi
+}
+
+# Waits until `$1` answers 200, or fails showing the end of the log `$3`
+# if the server (pid `$2`) exits or `$4` seconds pass.
+wait_until_ok() {
+    local url=$1 pid=$2 log=$3 timeout=$4
+    echo "==> waiting for $url to answer 200 (max ${timeout} s)"
+    local deadline=$((SECONDS + timeout))
+    until [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" || true)" == "200" ]]; do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            echo "server exited before becoming ready; last log lines:" >&2
+            tail -n 30 "$log" >&2
+            exit 1
+        fi
+        if ((SECONDS >= deadline)); then
+            echo "server not ready after ${timeout} s; last log lines:" >&2
+            tail -n 30 "$log" >&2
+            exit 1
+        fi
+        sleep 0.2
+    done
+}
+
+# Stops the process `$1` if it runs: up to 5 s for a graceful exit, then
+# forced.
+stop_process() {
+    local pid=$1
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -9 "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    fi
+}
+
+# Short commit id, "(dirty)" if tracked files differ from it, "none" outside git.
+describe_commit() {
+    local commit
+    commit="$(git rev-parse --short HEAD 2>/dev/null)" || { echo none; return; }
+    git diff --quiet HEAD 2>/dev/null || commit+=" (dirty)"
+    echo "$commit"
+}
