@@ -38,6 +38,10 @@ pub enum AppError {
     /// order transition, or a stale version).
     #[error("{0}")]
     Conflict(String),
+    /// An admin's edit was made from an older version of the order:
+    /// someone saved first. `current` is the order as it is now.
+    #[error("This order was changed by someone else while you were editing it.")]
+    OrderChanged { current: Box<crate::admin::model::AdminOrder> },
     /// The shop is too busy to take this request now (answered 503 with
     /// `Retry-After`); nothing was done.
     #[error("The shop is busy. Please try again in {retry_after_secs} seconds.")]
@@ -70,7 +74,7 @@ impl AppError {
             AppError::Validation { .. } => 422,
             AppError::Unauthorized => 401,
             AppError::Forbidden => 403,
-            AppError::OutOfStock { .. } | AppError::Conflict(_) => 409,
+            AppError::OutOfStock { .. } | AppError::Conflict(_) | AppError::OrderChanged { .. } => 409,
             AppError::PaymentDeclined(_) => 402,
             AppError::Internal | AppError::Transport(_) => 500,
             AppError::Busy { .. } => 503,

@@ -2,6 +2,8 @@
 //! models they share between the server and the hydrated browser.
 
 pub mod account;
+pub mod admin;
+pub mod auth;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;
@@ -10,6 +12,7 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod entity;
 pub mod error;
+pub mod live;
 pub mod mail;
 pub mod money;
 pub mod orders;
@@ -52,7 +55,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     ui::layout::provide_categories();
-    account::ui::provide_auth();
+    account::ui::provide_account();
     cart::ui::provide_cart();
     wishlist::ui::provide_wishlist();
     // Only ever runs in the browser: tells tests (and CSS) that the WASM
@@ -72,10 +75,10 @@ pub fn App() -> impl IntoView {
             <ui::layout::Header />
             <main id="main">
                 <Routes fallback=|| view! { <ui::not_found::NotFound /> }>
-                    <Route path=path!("/") view=ui::home::HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/search") view=ui::listing::SearchPage ssr=SsrMode::Async />
-                    <Route path=path!("/c/:slug") view=ui::listing::CategoryPage ssr=SsrMode::Async />
-                    <Route path=path!("/p/:slug") view=ui::product::ProductPage ssr=SsrMode::Async />
+                    <Route path=path!("/") view=catalog::ui::home::HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/search") view=catalog::ui::listing::SearchPage ssr=SsrMode::Async />
+                    <Route path=path!("/c/:slug") view=catalog::ui::listing::CategoryPage ssr=SsrMode::Async />
+                    <Route path=path!("/p/:slug") view=catalog::ui::product::ProductPage ssr=SsrMode::Async />
                     <Route path=path!("/sign-up") view=account::pages::SignUpPage ssr=SsrMode::Async />
                     <Route path=path!("/sign-in") view=account::pages::SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=account::pages::AccountPage ssr=SsrMode::Async />
@@ -84,6 +87,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orders") view=orders::ui::OrdersPage ssr=SsrMode::Async />
                     <Route path=path!("/orders/:id") view=orders::ui::OrderPage ssr=SsrMode::Async />
                     <Route path=path!("/wishlist") view=wishlist::ui::WishlistPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=admin::ui::AdminPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <ui::layout::Footer />

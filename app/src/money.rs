@@ -10,30 +10,23 @@ pub struct Money {
     pub currency: Currency,
 }
 
-/// The currencies the shop prices in.
+/// The currencies the shop prices in. On the server it is also the type of
+/// every `currency` column, stored as its ISO 4217 code (`USD`, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "String(sea_orm::prelude::StringLen::N(3))"))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Currency {
     #[default]
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "USD"))]
     Usd,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "EUR"))]
     Eur,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "GBP"))]
     Gbp,
 }
 
 impl Currency {
-    /// Parses an ISO 4217 code such as `USD`; unknown codes are `None`.
-    pub fn from_code(code: &str) -> Option<Self> {
-        [Currency::Usd, Currency::Eur, Currency::Gbp].into_iter().find(|c| c.code() == code)
-    }
-
-    /// The ISO 4217 code, as stored.
-    pub fn code(self) -> &'static str {
-        match self {
-            Currency::Usd => "USD",
-            Currency::Eur => "EUR",
-            Currency::Gbp => "GBP",
-        }
-    }
 
     fn symbol(self) -> &'static str {
         match self {
@@ -112,6 +105,18 @@ pub fn format_amount(cents: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn stored_codes_round_trip_and_match_the_wire() {
+        use sea_orm::{ActiveEnum, Iterable};
+        for currency in Currency::iter() {
+            let code = currency.to_value();
+            assert_eq!(Currency::try_from_value(&code).ok(), Some(currency));
+            assert_eq!(serde_json::to_value(currency).ok(), Some(serde_json::json!(code)));
+        }
+        assert!(Currency::try_from_value(&"usd".to_string()).is_err());
+    }
 
     #[test]
     fn formats_with_symbol_and_two_decimals() {

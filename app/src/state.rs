@@ -2,11 +2,11 @@
 
 use crate::checkout::payment::PaymentProvider;
 use crate::error::AppError;
+use crate::live::ssr::EventBus;
 use axum::extract::FromRef;
 use leptos::prelude::{use_context, LeptosOptions};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
-use tokio::sync::Notify;
 
 /// What the server gives each request.
 #[derive(Clone, Debug)]
@@ -15,9 +15,9 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Takes checkout payments.
     pub payments: Arc<dyn PaymentProvider>,
-    /// Woken after a commit that queued email, so it goes out at once
-    /// rather than at the outbox worker's next poll.
-    pub outbox: Arc<Notify>,
+    /// Delivers committed domain events (order changes, queued emails…)
+    /// to live sockets and background workers.
+    pub events: Arc<dyn EventBus>,
     /// Bounds concurrent password hashing (sign-in, sign-up, password
     /// changes), so a burst of sign-ins cannot exhaust memory.
     pub password_hashing: crate::account::ssr::password::HashingLimit,

@@ -10,6 +10,7 @@ mod m20261123_000003_create_accounts;
 mod m20261123_000004_create_commerce;
 mod m20261124_000101_create_payment_charges;
 mod m20261124_000701_add_users_session_generation;
+mod m20261124_000702_create_live_orders;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_create_commerce::Migration),
             Box::new(m20261124_000101_create_payment_charges::Migration),
             Box::new(m20261124_000701_add_users_session_generation::Migration),
+            Box::new(m20261124_000702_create_live_orders::Migration),
         ]
     }
 }

@@ -1,6 +1,8 @@
 //! The server's command line: no arguments serves the shop;
 //! `create-admin EMAIL` creates the first admin (or promotes an account),
-//! since a production shop has no demo admin with a well-known password.
+//! since a production shop has no demo admin with a well-known password;
+//! `seed-orders N` adds N made-up orders for trying out the order desk
+//! (see `seed::orders`).
 
 use app::account::model::SecretString;
 use app::account::ssr::auth::{make_admin, MadeAdmin};
@@ -14,7 +16,9 @@ use std::io::{BufRead, IsTerminal};
 pub const USAGE: &str = "usage: server                     serve the shop (configuration from the environment)
        server create-admin EMAIL  create an admin, or make an existing account one;
                                   the password is read from stdin when piped,
-                                  otherwise one is generated and printed once";
+                                  otherwise one is generated and printed once
+       server seed-orders N       add N made-up orders (and their customers) to try
+                                  the order desk with; needs a catalog (demo data)";
 
 /// Length of a generated admin password (letters and digits: ~143 bits).
 const GENERATED_PASSWORD_LEN: usize = 24;
@@ -26,6 +30,8 @@ pub enum Command {
     Serve,
     /// Create or promote the admin `email`.
     CreateAdmin { email: String },
+    /// Add `count` made-up orders.
+    SeedOrders { count: usize },
 }
 
 /// Why the command could not run.
@@ -48,6 +54,10 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Command, CliError
     match (args.next().as_deref(), args.next(), args.next()) {
         (None, _, _) => Ok(Command::Serve),
         (Some("create-admin"), Some(email), None) => Ok(Command::CreateAdmin { email }),
+        (Some("seed-orders"), Some(count), None) => match count.parse() {
+            Ok(count) if count > 0 => Ok(Command::SeedOrders { count }),
+            _ => Err(CliError::Usage),
+        },
         _ => Err(CliError::Usage),
     }
 }
@@ -130,6 +140,10 @@ mod tests {
         assert!(matches!(parse(args(&["create-admin"])), Err(CliError::Usage)));
         assert!(matches!(parse(args(&["create-admin", "a@b.c", "extra"])), Err(CliError::Usage)));
         assert!(matches!(parse(args(&["serve-please"])), Err(CliError::Usage)));
+        assert_eq!(parse(args(&["seed-orders", "100000"])).ok(), Some(Command::SeedOrders { count: 100_000 }));
+        for bad in [&["seed-orders"][..], &["seed-orders", "0"], &["seed-orders", "-5"], &["seed-orders", "lots"], &["seed-orders", "5", "6"]] {
+            assert!(matches!(parse(args(bad)), Err(CliError::Usage)), "{bad:?}");
+        }
     }
 
     #[test]

@@ -51,6 +51,10 @@ impl Default for PasswordHashingConfig {
 /// How long an unused session lasts when `BAZAAR_SESSION_IDLE_DAYS` is not set.
 pub const DEFAULT_SESSION_IDLE: std::time::Duration = std::time::Duration::from_secs(2 * 24 * 60 * 60);
 
+/// Days of live events kept for reconnecting clients
+/// (`BAZAAR_EVENT_RETENTION_DAYS`).
+pub const DEFAULT_EVENT_RETENTION_DAYS: i64 = 7;
+
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -72,6 +76,9 @@ pub struct Config {
     pub password_hashing: PasswordHashingConfig,
     /// Connections, timeouts, rate limits, host names (`edge`).
     pub edge: crate::edge::EdgeConfig,
+    /// Live events older than this are pruned; a client away longer is
+    /// told to reload (`BAZAAR_EVENT_RETENTION_DAYS`, default 7).
+    pub event_retention: chrono::Duration,
 }
 
 /// How email leaves the shop.
@@ -176,6 +183,9 @@ impl Config {
             session_idle,
             password_hashing,
             edge: crate::edge::EdgeConfig::from_env()?,
+            event_retention: chrono::Duration::days(
+                number_from_env("BAZAAR_EVENT_RETENTION_DAYS")?.map_or(DEFAULT_EVENT_RETENTION_DAYS, |d| i64::try_from(d).unwrap_or(36_500).min(36_500)),
+            ),
         })
     }
 }

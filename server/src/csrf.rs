@@ -1,7 +1,9 @@
 //! Refusing cross-site requests that change state (CSRF), by where they
 //! come from. See docs/security.md for why this check and no tokens.
 //!
-//! Every request other than GET, HEAD and OPTIONS is checked: if it has an
+//! Every request other than GET, HEAD and OPTIONS is checked, and so is a
+//! WebSocket upgrade (a GET that opens a channel carrying the user's data,
+//! which browsers let any page attempt with the user's cookies): if it has an
 //! `Origin` header, that must be this site's own origin (scheme://Host);
 //! failing that, if it has a `Referer`, that must be a page of this site.
 //! A request with neither passes: browsers send `Origin` on every
@@ -47,7 +49,7 @@ pub async fn reject_cross_site(State(policy): State<CsrfPolicy>, request: Reques
 
 /// Whether a request may proceed.
 fn is_allowed(policy: &CsrfPolicy, method: &Method, uri: &Uri, headers: &HeaderMap) -> bool {
-    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) && !is_websocket_upgrade(headers) {
         return true;
     }
     let origin = headers.get(header::ORIGIN).map(|v| v.to_str().unwrap_or(""));
@@ -64,6 +66,11 @@ fn is_allowed(policy: &CsrfPolicy, method: &Method, uri: &Uri, headers: &HeaderM
         (None, Some(referer)) => referer_origin(referer).is_some_and(|origin| origin == own),
         (None, None) => true,
     }
+}
+
+/// Whether the request asks to become a WebSocket.
+fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
+    headers.get(header::UPGRADE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
 }
 
 /// This site's origin as the request reached it, normalized.
@@ -124,6 +131,13 @@ mod tests {
         assert!(allowed(Method::GET, &[("origin", "http://evil.example")]));
         assert!(allowed(Method::HEAD, &[("origin", "http://evil.example")]));
         assert!(allowed(Method::OPTIONS, &[("origin", "http://evil.example")]));
+    }
+
+    #[test]
+    fn websocket_upgrades_are_checked_like_posts() {
+        assert!(allowed(Method::GET, &[("upgrade", "websocket"), ("origin", "http://shop.example:3000")]));
+        assert!(!allowed(Method::GET, &[("upgrade", "websocket"), ("origin", "http://evil.example")]));
+        assert!(!allowed(Method::GET, &[("upgrade", "WebSocket"), ("origin", "null")]));
     }
 
     #[test]

@@ -6,17 +6,19 @@ pub mod cli;
 pub mod config;
 pub mod csrf;
 pub mod db;
+pub mod admin_api;
 pub mod edge;
+pub mod live;
 pub mod mail;
 pub mod secret;
 pub mod seed;
 pub mod sessions;
 
 use app::checkout::payment::SimulatedPayments;
+use app::live::ssr::{EventBus, InProcessBus};
 use app::{shell, state::AppState, App};
 use config::MailTransport;
 use std::sync::Arc;
-use tokio::sync::Notify;
 use axum::Router;
 use config::{Config, Environment, SeedMode};
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -62,21 +64,22 @@ impl Application {
         };
         let session_store = sessions::DbSessionStore::new(&db)?;
         session_store.spawn_expired_sweep();
-        let sessions = sessions::layer(session_store, config.secure_cookies, config.session_idle);
+        let sessions = sessions::layer(session_store.clone(), config.secure_cookies, config.session_idle);
         let csrf = csrf::CsrfPolicy::new(config.secure_cookies);
         let addr = config.leptos.site_addr;
-        let outbox = Arc::new(Notify::new());
+        let events: Arc<dyn EventBus> = Arc::new(InProcessBus::default());
         let mailer: Arc<dyn mail::Mailer> = match &config.mail.transport {
             MailTransport::Files(dir) => Arc::new(mail::FileMailer::new(dir)),
             MailTransport::Smtp(url) => Arc::new(mail::SmtpMailer::from_url(url.expose())?),
         };
-        mail::worker::spawn(db.clone(), mailer, config.mail.from.clone(), outbox.clone());
+        mail::worker::spawn(db.clone(), mailer, config.mail.from.clone(), events.as_ref());
+        live::prune::spawn(db.clone(), config.event_retention);
         let state = AppState {
             db: db.clone(),
             leptos_options: config.leptos,
             // The simulated provider keeps its charges in the shop's database.
             payments: Arc::new(SimulatedPayments::new(db)),
-            outbox,
+            events,
             password_hashing: app::account::ssr::password::HashingLimit::new(
                 config.password_hashing.concurrency,
                 config.password_hashing.max_wait,
@@ -85,7 +88,7 @@ impl Application {
         let listener = TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?;
         let bound = listener.local_addr().map_err(|source| StartupError::Bind { addr, source })?;
         let edge = edge::EdgeLayers::new(&config.edge, config.secure_cookies, bound);
-        let router = edge.wrap(router(state, sessions, csrf));
+        let router = edge.wrap(router(state, session_store, sessions, csrf));
         Ok(Application { listener, router, serve: edge::serve_settings(&config.edge), demo_logins })
     }
 
@@ -137,12 +140,19 @@ fn not_found_context(state: &AppState) -> impl Fn() + Clone + Send + 'static {
 /// Pages, server functions (`/api/…`) and static files.
 fn router(
     state: AppState,
+    session_store: sessions::DbSessionStore,
     sessions: tower_sessions::SessionManagerLayer<sessions::DbSessionStore>,
     csrf: csrf::CsrfPolicy,
 ) -> Router {
     let routes = route_list();
     let options = state.leptos_options.clone();
+    let live = live::LiveState { app: state.clone(), sessions: session_store };
+    // The socket's handler needs the session store besides the shop's
+    // state, so it is a router of its own.
+    let socket = Router::new().route("/ws", axum::routing::get(live::upgrade)).with_state(live);
     Router::new()
+        .route_service("/ws", socket)
+        .merge(admin_api::routes())
         .leptos_routes_with_context(&state, routes, edge::headers::provide_request_nonce, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(not_found_context(&state), shell))
         .layer(axum::middleware::from_fn(api_input::guard))

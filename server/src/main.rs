@@ -1,5 +1,6 @@
 //! Starts the Bazaar server with configuration from the environment, or
-//! runs an operator's command (`server create-admin EMAIL`; see `cli`).
+//! runs an operator's command (`server create-admin EMAIL`,
+//! `server seed-orders N`; see `cli`).
 
 use server::cli::{self, Command};
 use server::{config::Config, Application};
@@ -28,6 +29,24 @@ async fn main() -> ExitCode {
     match command {
         Command::Serve => serve(config).await,
         Command::CreateAdmin { email } => create_admin(config, &email).await,
+        Command::SeedOrders { count } => seed_orders(config, count).await,
+    }
+}
+
+async fn seed_orders(config: Config, count: usize) -> ExitCode {
+    let done = async {
+        let db = server::db::connect_and_migrate(&config.database_url).await?;
+        server::seed::orders::seed_orders(&db, count, true).await
+    };
+    match done.await {
+        Ok(report) => {
+            println!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("seed-orders: {err}");
+            ExitCode::FAILURE
+        }
     }
 }
 

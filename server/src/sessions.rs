@@ -130,7 +130,7 @@ impl ExpiredDeletion for DbSessionStore {
 /// read it), SameSite=Lax (not sent on cross-site POSTs), `Secure` when the
 /// shop is served over HTTPS, expiring (cookie and row) after `idle` unused.
 /// The absolute limit on a sign-in (30 days) is enforced by
-/// `app::account::ssr`, which keeps the sign-in time in the session.
+/// `app::auth::ssr`, which keeps the sign-in time in the session.
 pub fn layer(store: DbSessionStore, secure: bool, idle: StdDuration) -> SessionManagerLayer<DbSessionStore> {
     let idle = Duration::try_from(idle).unwrap_or(Duration::MAX);
     SessionManagerLayer::new(store)

@@ -5,21 +5,24 @@
 //! the same arguments as a JSON object, which the server re-encodes (see
 //! `server::json_api`). A browser posting a form without JavaScript is
 //! answered with a redirect, its outcome kept for the page to show
-//! (`account::ssr::feedback`); every other caller gets the result as JSON,
+//! (`ui::form::ssr`); every other caller gets the result as JSON,
 //! errors with their HTTP status: 422 for input that cannot be accepted,
 //! 401 when not signed in, 404 for an address that is not yours.
 
-use crate::account::model::{Address, AddressInput, CurrentUser, FormFeedback, SecretString};
+use crate::account::model::{Address, AddressInput, SecretString};
+use crate::auth::CurrentUser;
 use crate::error::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::{
     account::model::forms,
-    account::ssr::{self, feedback::FormFlow},
+    account::ssr,
     account::validate::local_redirect,
+    auth::ssr::{current_user, end_session, require_user, session},
     error::ssr::with_status,
     state::app_state,
+    ui::form::ssr::{finish, FormFlow},
 };
 
 /// `path` with `next` appended as its query, when there is one.
@@ -43,7 +46,7 @@ pub async fn register(
     next: Option<String>,
 ) -> Result<CurrentUser, AppError> {
     let state = app_state()?;
-    let session = ssr::session().await?;
+    let session = session().await?;
     let result = ssr::auth::register(&state.db, &state.password_hashing, &session, &email, password, &name).await;
     let flow = FormFlow {
         form: forms::SIGN_UP,
@@ -52,7 +55,7 @@ pub async fn register(
         notice: None,
         values: vec![("email", email), ("name", name)],
     };
-    ssr::feedback::finish(&session, flow, result).await
+    finish(&session, flow, result).await
 }
 
 /// Signs in, then sends a browser on to `next` (a local path) or the
@@ -60,7 +63,7 @@ pub async fn register(
 #[server(endpoint = "auth/sign-in")]
 pub async fn sign_in(email: String, password: SecretString, next: Option<String>) -> Result<CurrentUser, AppError> {
     let state = app_state()?;
-    let session = ssr::session().await?;
+    let session = session().await?;
     let result = ssr::auth::sign_in(&state.db, &state.password_hashing, &session, &email, password).await;
     let flow = FormFlow {
         form: forms::SIGN_IN,
@@ -69,16 +72,16 @@ pub async fn sign_in(email: String, password: SecretString, next: Option<String>
         notice: None,
         values: vec![("email", email)],
     };
-    ssr::feedback::finish(&session, flow, result).await
+    finish(&session, flow, result).await
 }
 
 /// Signs out, clearing the session, and sends a browser to the home page.
 #[server(endpoint = "auth/sign-out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    let session = ssr::session().await?;
-    let result = ssr::end_session(&session).await;
+    let session = session().await?;
+    let result = end_session(&session).await;
     let flow = FormFlow { form: "sign-out", page: "/".into(), on_success: Some("/".into()), notice: None, values: vec![] };
-    ssr::feedback::finish(&session, flow, result).await
+    finish(&session, flow, result).await
 }
 
 /// Signs the user out of every session they have, on every device, this
@@ -86,9 +89,9 @@ pub async fn sign_out() -> Result<(), AppError> {
 #[server(endpoint = "account/sign-out-everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
     let state = app_state()?;
-    let session = ssr::session().await?;
-    let result = match ssr::current_user().await {
-        Ok(Some(user)) => ssr::sign_out_everywhere(&state.db, &session, user.id).await,
+    let session = session().await?;
+    let result = match current_user().await {
+        Ok(Some(user)) => crate::auth::ssr::sign_out_everywhere(&state.db, &session, user.id).await,
         Ok(None) => Err(AppError::Unauthorized),
         Err(err) => Err(err),
     };
@@ -99,21 +102,15 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
         notice: None,
         values: vec![],
     };
-    ssr::feedback::finish(&session, flow, result).await
-}
-
-/// The signed-in user, or `None`.
-#[server(endpoint = "auth/me")]
-pub async fn me() -> Result<Option<CurrentUser>, AppError> {
-    ssr::current_user().await.map_err(with_status)
+    finish(&session, flow, result).await
 }
 
 /// Changes the signed-in user's password (`current` must be right).
 #[server(endpoint = "account/password")]
 pub async fn change_password(current: SecretString, new: SecretString) -> Result<(), AppError> {
     let state = app_state()?;
-    let session = ssr::session().await?;
-    let result = match ssr::current_user().await {
+    let session = session().await?;
+    let result = match current_user().await {
         Ok(Some(user)) => ssr::auth::change_password(&state.db, &state.password_hashing, &session, &user, current, new).await,
         Ok(None) => Err(AppError::Unauthorized),
         Err(err) => Err(err),
@@ -125,13 +122,13 @@ pub async fn change_password(current: SecretString, new: SecretString) -> Result
         notice: Some("Your password has been changed."),
         values: vec![],
     };
-    ssr::feedback::finish(&session, flow, result).await
+    finish(&session, flow, result).await
 }
 
 /// The signed-in user's saved addresses, the default first.
 #[server(endpoint = "account/addresses")]
 pub async fn list_addresses() -> Result<Vec<Address>, AppError> {
-    let user = ssr::require_user().await?;
+    let user = require_user().await?;
     let state = app_state()?;
     ssr::addresses::list(&state.db, user.id).await.map_err(with_status)
 }
@@ -142,8 +139,8 @@ pub async fn list_addresses() -> Result<Vec<Address>, AppError> {
 #[server(endpoint = "account/addresses/save")]
 pub async fn save_address(address: AddressInput) -> Result<Address, AppError> {
     let state = app_state()?;
-    let session = ssr::session().await?;
-    let result = match ssr::current_user().await {
+    let session = session().await?;
+    let result = match current_user().await {
         Ok(Some(user)) => ssr::addresses::save(&state.db, user.id, &address).await,
         Ok(None) => Err(AppError::Unauthorized),
         Err(err) => Err(err),
@@ -165,15 +162,15 @@ pub async fn save_address(address: AddressInput) -> Result<Address, AppError> {
             ("phone", text(address.phone)),
         ],
     };
-    ssr::feedback::finish(&session, flow, result).await
+    finish(&session, flow, result).await
 }
 
 /// Deletes one of the signed-in user's addresses; another user's is 404.
 #[server(endpoint = "account/addresses/delete")]
 pub async fn delete_address(id: i32) -> Result<(), AppError> {
     let state = app_state()?;
-    let session = ssr::session().await?;
-    let result = match ssr::current_user().await {
+    let session = session().await?;
+    let result = match current_user().await {
         Ok(Some(user)) => ssr::addresses::delete(&state.db, user.id, id).await,
         Ok(None) => Err(AppError::Unauthorized),
         Err(err) => Err(err),
@@ -185,12 +182,5 @@ pub async fn delete_address(id: i32) -> Result<(), AppError> {
         notice: Some("Address deleted."),
         values: vec![],
     };
-    ssr::feedback::finish(&session, flow, result).await
-}
-
-/// The outcome of the last form a browser posted without JavaScript, once.
-#[server(endpoint = "account/form-feedback")]
-pub async fn take_form_feedback() -> Result<Option<FormFeedback>, AppError> {
-    let session = ssr::session().await?;
-    ssr::feedback::take(&session).await.map_err(with_status)
+    finish(&session, flow, result).await
 }

@@ -1,5 +1,6 @@
-//! Accounts: sign-up, sign-in and sign-out, the session, roles, the
-//! profile with its saved shipping addresses, and password changes.
+//! Accounts: sign-up, sign-in and sign-out, the profile with its saved
+//! shipping addresses, and password changes. Who is signed in (the
+//! session, the user and their role) lives in [`crate::auth`].
 
 pub mod api;
 pub mod model;

@@ -1,48 +1,7 @@
 //! Accounts' wire types: what the server sends to pages and API callers.
 
-use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-
-/// What an account may do. A role check lives in the server function that
-/// needs it (see `account::ssr::require_role`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Customer,
-    Seller,
-    Admin,
-}
-
-impl Role {
-    /// The name stored in the database and sent in JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Customer => "customer",
-            Role::Seller => "seller",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// The role stored as `name`, if it is one.
-    pub fn from_name(name: &str) -> Option<Role> {
-        match name {
-            "customer" => Some(Role::Customer),
-            "seller" => Some(Role::Seller),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-}
-
-/// The signed-in user, as pages and API callers see them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CurrentUser {
-    pub id: i32,
-    pub email: String,
-    pub name: String,
-    pub role: Role,
-}
 
 /// A password as typed into a form, on its way to the server. Its `Debug`
 /// prints `[redacted]`, so logging a server function's arguments cannot
@@ -148,38 +107,9 @@ pub mod forms {
     pub const SIGN_OUT_EVERYWHERE: &str = "sign-out-everywhere";
 }
 
-/// How a form posted without JavaScript turned out. The browser is
-/// redirected back to the form's page, which shows this once: the error
-/// next to its field, or a notice, and the non-secret values typed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FormFeedback {
-    /// One of [`forms`].
-    pub form: String,
-    pub error: Option<AppError>,
-    pub notice: Option<String>,
-    /// Field name and value, never a password.
-    pub values: Vec<(String, String)>,
-}
-
-impl FormFeedback {
-    /// The value typed into `field`, if it was kept.
-    pub fn value(&self, field: &str) -> Option<String> {
-        self.values.iter().find(|(name, _)| name == field).map(|(_, value)| value.clone())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn roles_round_trip_through_their_names() {
-        for role in [Role::Customer, Role::Seller, Role::Admin] {
-            assert_eq!(Role::from_name(role.as_str()), Some(role));
-            assert_eq!(serde_json::to_value(role).ok(), Some(serde_json::json!(role.as_str())));
-        }
-        assert_eq!(Role::from_name("root"), None);
-    }
 
     #[test]
     fn secrets_serialize_as_plain_strings_but_never_print() {

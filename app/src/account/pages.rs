@@ -1,13 +1,15 @@
 //! The account pages: `/sign-up`, `/sign-in` and `/account`. Every form is
 //! an `ActionForm`, so it works before the WASM loads (and without it).
 
-use crate::account::api::{
-    list_addresses, take_form_feedback, with_next, ChangePassword, DeleteAddress, SaveAddress,
-};
-use crate::account::model::{forms as form_names, Address, CurrentUser, FormFeedback, Role};
-use crate::account::ui::{feedback_for, field_message, form_error, form_notice, use_auth, Field, FormAlert};
+use crate::account::api::{list_addresses, with_next, ChangePassword, DeleteAddress, SaveAddress};
+use crate::account::model::{forms as form_names, Address};
+use crate::account::ui::use_account_actions;
 use crate::account::validate::Password;
+use crate::auth::{use_auth, CurrentUser, Role};
 use crate::error::AppError;
+use crate::ui::form::{
+    feedback_for, field_message, form_error, form_notice, take_form_feedback, Field, FormAlert, FormFeedback,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -49,7 +51,7 @@ pub fn SignUpPage() -> impl IntoView {
 
 #[component]
 fn SignUpForm(feedback: Option<FormFeedback>, next: Option<String>) -> impl IntoView {
-    let action = use_auth().register;
+    let action = use_account_actions().register;
     let error = form_error(action, feedback.as_ref());
     let email = feedback.as_ref().and_then(|f| f.value("email")).unwrap_or_default();
     let name = feedback.as_ref().and_then(|f| f.value("name")).unwrap_or_default();
@@ -125,7 +127,7 @@ pub fn SignInPage() -> impl IntoView {
 
 #[component]
 fn SignInForm(feedback: Option<FormFeedback>, next: Option<String>) -> impl IntoView {
-    let action = use_auth().sign_in;
+    let action = use_account_actions().sign_in;
     let error = form_error(action, feedback.as_ref());
     let email = feedback.as_ref().and_then(|f| f.value("email")).unwrap_or_default();
     view! {
@@ -163,6 +165,7 @@ fn SignInForm(feedback: Option<FormFeedback>, next: Option<String>) -> impl Into
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let auth = use_auth();
+    let actions = use_account_actions();
     let location = use_location();
     let feedback = use_feedback();
     // Created here, outside the suspense below (which may re-run), so they
@@ -171,7 +174,8 @@ pub fn AccountPage() -> impl IntoView {
     // Signing out from this page goes home; only a visit without a user
     // is sent to the sign-in page.
     let signed_out_here = {
-        let signed_out = move || auth.sign_out.version().get_untracked() + auth.sign_out_everywhere.version().get_untracked();
+        let signed_out =
+            move || actions.sign_out.version().get_untracked() + actions.sign_out_everywhere.version().get_untracked();
         let at_start = signed_out();
         move || signed_out() != at_start
     };
@@ -257,7 +261,7 @@ fn AccountView(user: CurrentUser, feedback: Option<FormFeedback>, forms: Account
 /// for a lost phone or a shared computer left signed in.
 #[component]
 fn SignOutEverywhereSection(feedback: Option<FormFeedback>) -> impl IntoView {
-    let action = use_auth().sign_out_everywhere;
+    let action = use_account_actions().sign_out_everywhere;
     let error = form_error(action, feedback.as_ref());
     view! {
         <section class="account-section" aria-labelledby="sessions-heading">

@@ -3,6 +3,7 @@
 
 use crate::account::model::AddressInput;
 use crate::error::AppError;
+use crate::ui::form::is_local_path;
 use std::fmt;
 
 /// Why a value was refused, in words for the person who typed it.
@@ -297,21 +298,13 @@ fn phone(raw: Option<&str>) -> Result<Option<String>, Invalid> {
     Ok(Some(phone))
 }
 
-/// Where to go after signing in: `next` if it is a path on this site,
-/// otherwise the account page. Anything that a browser could read as
-/// another site (`//evil.example`, `/\evil.example`, `https://…`) is refused,
-/// so the sign-in page cannot be used as an open redirect.
+/// Where to go after signing in: `next` if it is a path on this site (see
+/// [`is_local_path`]), otherwise the account page, so the sign-in page
+/// cannot be used as an open redirect.
 pub fn local_redirect(next: Option<&str>) -> String {
     const DEFAULT: &str = "/account";
     match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.starts_with("/\\")
-                && !path.chars().any(|c| c.is_control() || c == '\\') =>
-        {
-            path.to_string()
-        }
+        Some(path) if is_local_path(path) => path.to_string(),
         _ => DEFAULT.to_string(),
     }
 }

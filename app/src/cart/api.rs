@@ -1,7 +1,7 @@
 //! The cart's server functions (`/api/cart/…`; see docs/api.md). They work
 //! for guests and signed-in customers alike. The forms that change the cart
 //! also work without JavaScript: a browser's own form post is sent back to
-//! the page it came from, which shows the outcome (`account::ssr::feedback`).
+//! the page it came from, which shows the outcome (`ui::form::ssr`).
 
 use super::model::Cart;
 use crate::error::AppError;
@@ -9,10 +9,11 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    account::ssr::{feedback, session},
+    auth::ssr::session,
     cart::{model::forms, ssr},
     error::ssr::with_status,
     state::app_state,
+    ui::form::ssr::{finish, posted_from, FormFlow},
 };
 
 /// Finishes a cart form: JSON for scripts, a redirect back to `page` with
@@ -25,8 +26,8 @@ async fn finish_form(
     values: Vec<(&'static str, String)>,
     result: Result<Cart, AppError>,
 ) -> Result<Cart, AppError> {
-    let flow = feedback::FormFlow { form, page, on_success: None, notice: Some(notice), values };
-    feedback::finish(&session().await?, flow, result).await
+    let flow = FormFlow { form, page, on_success: None, notice: Some(notice), values };
+    finish(&session().await?, flow, result).await
 }
 
 /// The current cart.
@@ -44,7 +45,7 @@ pub async fn add_to_cart(sku: String, quantity: u32) -> Result<Cart, AppError> {
     let owner = ssr::owner().await?;
     let result = ssr::add(&db, &owner, &sku, quantity).await;
     let values = vec![("quantity", quantity.to_string())];
-    finish_form(forms::ADD_TO_CART, ssr::posted_from("/cart"), "Added to cart.", values, result).await
+    finish_form(forms::ADD_TO_CART, posted_from("/cart"), "Added to cart.", values, result).await
 }
 
 /// Sets the quantity of `sku`; zero removes it.

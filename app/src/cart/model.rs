@@ -38,7 +38,7 @@ pub struct Cart {
 }
 
 /// Names of the cart's forms, for the outcome a form posted without
-/// JavaScript leaves for its page (`account::model::FormFeedback::form`).
+/// JavaScript leaves for its page (`ui::form::FormFeedback::form`).
 pub mod forms {
     /// The product page's "Add to cart".
     pub const ADD_TO_CART: &str = "add-to-cart";

@@ -2,11 +2,11 @@
 //! customers' in `cart_items`; every change is checked against stock.
 
 use super::model::{Cart, CartLine, MAX_LINE_QUANTITY};
-use crate::account::ssr::{current_user, session};
+use crate::auth::ssr::{current_user, session, session_error};
 use crate::catalog::model::Image;
 use crate::entity::{cart_item, product, product_image, variant};
 use crate::error::AppError;
-use crate::money::{Currency, Money};
+use crate::money::Money;
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -39,13 +39,8 @@ pub async fn owner() -> Result<Owner, AppError> {
     })
 }
 
-fn session_failed(err: tower_sessions::session::Error) -> AppError {
-    tracing::error!(error = %err, "session store");
-    AppError::Internal
-}
-
 async fn guest_lines(session: &Session) -> Result<Vec<GuestLine>, AppError> {
-    Ok(session.get::<Vec<GuestLine>>(GUEST_CART_KEY).await.map_err(session_failed)?.unwrap_or_default())
+    Ok(session.get::<Vec<GuestLine>>(GUEST_CART_KEY).await.map_err(session_error)?.unwrap_or_default())
 }
 
 /// `(variant_id, quantity)` pairs, oldest first.
@@ -76,9 +71,9 @@ async fn set_line(db: &DatabaseConnection, owner: &Owner, variant_id: i32, quant
             // An empty cart is not stored: a session holding nothing is
             // never written, so callers without a cookie leave no rows.
             if lines.is_empty() {
-                session.remove::<Vec<GuestLine>>(GUEST_CART_KEY).await.map_err(session_failed)?;
+                session.remove::<Vec<GuestLine>>(GUEST_CART_KEY).await.map_err(session_error)?;
             } else {
-                session.insert(GUEST_CART_KEY, lines).await.map_err(session_failed)?;
+                session.insert(GUEST_CART_KEY, lines).await.map_err(session_error)?;
             }
         }
         Owner::User(user_id) if quantity == 0 => {
@@ -189,7 +184,7 @@ pub async fn merge_guest_cart(db: &DatabaseConnection, session: &Session, user_i
             upsert_line(db, user_id, line.variant_id, capped).await?;
         }
     }
-    session.remove::<Vec<GuestLine>>(GUEST_CART_KEY).await.map_err(session_failed)?;
+    session.remove::<Vec<GuestLine>>(GUEST_CART_KEY).await.map_err(session_error)?;
     Ok(())
 }
 
@@ -228,14 +223,13 @@ pub async fn view(db: &DatabaseConnection, owner: &Owner) -> Result<Cart, AppErr
     for (variant_id, quantity) in lines {
         let Some(variant) = variants.get(&variant_id) else { continue };
         let Some(product) = products.get(&variant.product_id) else { continue };
-        let line_currency = Currency::from_code(&product.currency).ok_or(AppError::Internal)?;
-        currency.get_or_insert(line_currency);
+        currency.get_or_insert(product.currency);
         let line = CartLine {
             sku: variant.sku.clone(),
             product_slug: product.slug.clone(),
             product_name: product.name.clone(),
             variant_label: variant.label.clone(),
-            unit_price: Money::new(variant.price_cents, line_currency),
+            unit_price: Money::new(variant.price_cents, product.currency),
             quantity,
             available: stock_of(variant),
             image: images.get(&product.id).cloned(),
@@ -246,19 +240,4 @@ pub async fn view(db: &DatabaseConnection, owner: &Owner) -> Result<Cart, AppErr
     }
     cart.subtotal.currency = currency.unwrap_or_default();
     Ok(cart)
-}
-
-/// The page of this site a form was posted from (its `Referer`'s path and
-/// query), or `fallback` when there is none or it is not a local page. A
-/// browser posting a form without JavaScript is sent back there.
-pub fn posted_from(fallback: &str) -> String {
-    let referer = leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| {
-        let referer = parts.headers.get(http::header::REFERER)?.to_str().ok()?;
-        let uri = referer.parse::<http::Uri>().ok()?;
-        uri.path_and_query().map(|path| path.as_str().to_string())
-    });
-    match referer {
-        Some(path) if crate::account::validate::local_redirect(Some(&path)) == path => path,
-        _ => fallback.to_string(),
-    }
 }

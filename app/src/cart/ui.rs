@@ -3,11 +3,10 @@
 
 use super::api::{get_cart, AddToCart, RemoveFromCart, UpdateCart};
 use super::model::{forms, Cart, CartLine};
-use crate::account::api::take_form_feedback;
-use crate::account::model::FormFeedback;
-use crate::account::ui::{feedback_for, form_error, form_notice, use_auth};
+use crate::auth::use_auth;
 use crate::checkout::api::PlaceOrder;
 use crate::error::AppError;
+use crate::ui::form::{feedback_for, form_error, form_notice, take_form_feedback, FormFeedback};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -59,14 +58,6 @@ pub fn CartLink() -> impl IntoView {
             </Transition>
         </a>
     }
-}
-
-/// An action's last error, for a `role="alert"` next to its form.
-pub fn action_error<T, V>(value: V) -> impl Fn() -> Option<String> + Copy
-where
-    V: With<Value = Option<Result<T, AppError>>> + Copy + 'static,
-{
-    move || value.with(|last| last.as_ref().and_then(|result| result.as_ref().err()).map(ToString::to_string))
 }
 
 /// "Add to cart" for the chosen variant of a product. `feedback` is what

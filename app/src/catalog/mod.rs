@@ -5,3 +5,4 @@ pub mod model;
 pub mod search_query;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod ui;

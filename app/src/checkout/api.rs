@@ -11,13 +11,12 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    account::{
-        model::AddressInput,
-        ssr::{feedback, require_user, session},
-    },
+    account::model::AddressInput,
+    auth::ssr::{require_user, session},
     checkout::{model::CHECKOUT_FORM, ssr},
     error::ssr::with_status,
     state::app_state,
+    ui::form::ssr::{finish, FormFlow},
 };
 
 /// Shipping and total for the signed-in customer's cart sent to `country`.
@@ -83,22 +82,18 @@ pub async fn place_order(
     let result = match ssr::AddressChoice::from_form(&address_id, new_address) {
         Ok(address) => {
             let request = ssr::OrderRequest { idempotency_key: &idempotency_key, address, card_number: &card_number };
-            ssr::place_order(&state.db, state.payments.as_ref(), &user, request).await
+            ssr::place_order((&state).into(), &user, request).await
         }
         Err(err) => Err(err),
     };
-    if result.is_ok() {
-        // The confirmation email was queued in the order's transaction.
-        state.outbox.notify_one();
-    }
-    let flow = feedback::FormFlow {
+    let flow = FormFlow {
         form: CHECKOUT_FORM,
         page: "/checkout".into(),
         on_success: result.as_ref().ok().map(|order| format!("/orders/{}", order.id)),
         notice: None,
         values,
     };
-    feedback::finish(&session().await?, flow, result.map(|order| order.id)).await
+    finish(&session().await?, flow, result.map(|order| order.id)).await
 }
 
 /// A fresh idempotency key for one checkout attempt. The checkout page

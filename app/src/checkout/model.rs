@@ -13,5 +13,5 @@ pub struct Quote {
 }
 
 /// The checkout form's name, for the outcome it leaves when posted without
-/// JavaScript (`account::model::FormFeedback::form`).
+/// JavaScript (`ui::form::FormFeedback::form`).
 pub const CHECKOUT_FORM: &str = "checkout";

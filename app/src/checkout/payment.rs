@@ -111,7 +111,7 @@ impl SimulatedPayments {
             idempotency_key: Set(request.idempotency_key.clone()),
             attempt: Set(attempt),
             amount_cents: Set(request.amount.cents),
-            currency: Set(request.amount.currency.code().into()),
+            currency: Set(request.amount.currency),
             card_last4: Set(super::card::last4(&request.card_number).into()),
             status: Set(PAID.into()),
             created_at: Set(Utc::now()),
@@ -149,7 +149,7 @@ impl PaymentProvider for SimulatedPayments {
             let attempt = match latest {
                 Some(paid) if paid.status == PAID => {
                     let same_amount =
-                        paid.amount_cents == request.amount.cents && paid.currency == request.amount.currency.code();
+                        paid.amount_cents == request.amount.cents && paid.currency == request.amount.currency;
                     return if same_amount { Ok(Receipt { reference: paid.reference }) } else { Err(PaymentError::KeyReused) };
                 }
                 // Refunded: that money went back, so this is a new charge.

@@ -18,16 +18,18 @@ use super::model::Quote;
 use super::payment::{ChargeRequest, PaymentError, PaymentProvider, Receipt};
 use super::retry::{is_transient, MAX_ATTEMPTS};
 use super::shipping::shipping_fee_cents;
-use crate::account::model::{Address, AddressInput, CurrentUser};
+use crate::account::model::{Address, AddressInput};
 use crate::account::ssr::addresses;
 use crate::account::validate::ValidAddress;
+use crate::auth::CurrentUser;
 use crate::cart::model::Cart;
 use crate::cart::ssr::{view, Owner};
 use crate::entity::{cart_item, order, order_item, product, variant};
 use crate::error::AppError;
 use crate::mail::ssr::{enqueue, Email};
 use crate::money::{Currency, Money};
-use crate::orders::ssr::transition;
+use crate::live::ssr::Recorded;
+use crate::orders::change::{apply, ChangeError, Change, Services};
 use crate::orders::status::OrderStatus;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
@@ -222,6 +224,15 @@ enum TxnError {
     App(#[from] AppError),
 }
 
+impl From<ChangeError> for TxnError {
+    fn from(err: ChangeError) -> Self {
+        match err {
+            ChangeError::Db(db) => TxnError::Db(db),
+            other => TxnError::App(other.into()),
+        }
+    }
+}
+
 impl From<TxnError> for AppError {
     fn from(err: TxnError) -> Self {
         match err {
@@ -233,8 +244,8 @@ impl From<TxnError> for AppError {
 
 /// What one run of the order transaction ended with.
 enum Placed {
-    /// This request placed the order.
-    New(order::Model),
+    /// This request placed the order; its events wait for publishing.
+    New(order::Model, Recorded),
     /// A concurrent request with the same key placed it first.
     ByAnother(order::Model),
 }
@@ -256,12 +267,8 @@ struct Paid<'a> {
 /// with the same idempotency key and the same cart, address and card
 /// returns the first order and charges nothing more; the same key with
 /// anything different is refused (422).
-pub async fn place_order(
-    db: &DatabaseConnection,
-    payments: &dyn PaymentProvider,
-    user: &CurrentUser,
-    request: OrderRequest<'_>,
-) -> Result<order::Model, AppError> {
+pub async fn place_order(services: Services<'_>, user: &CurrentUser, request: OrderRequest<'_>) -> Result<order::Model, AppError> {
+    let Services { db, payments, events } = services;
     check_key(request.idempotency_key)?;
     let card = parse_card_number(request.card_number)
         .map_err(|err| AppError::Validation { field: "card_number".into(), message: err.to_string() })?;
@@ -324,7 +331,10 @@ pub async fn place_order(
         }
     };
     match outcome {
-        Ok(Placed::New(order)) => Ok(order),
+        Ok(Placed::New(order, recorded)) => {
+            recorded.publish(events);
+            Ok(order)
+        }
         Ok(Placed::ByAnother(order)) if order.request_fingerprint == fingerprint => {
             // The same request, placed by a concurrent duplicate: it used
             // the same charge, which must stay paid.
@@ -353,9 +363,9 @@ async fn refund_after(payments: &dyn PaymentProvider, receipt: &Receipt, err: Ap
 async fn place_paid(db: &DatabaseConnection, paid: &Paid<'_>) -> Result<Placed, TxnError> {
     let txn = crate::db::begin_write(db).await?;
     match record(&txn, paid).await {
-        Ok(Some(order)) => {
+        Ok(Some((order, recorded))) => {
             txn.commit().await?;
-            Ok(Placed::New(order))
+            Ok(Placed::New(order, recorded))
         }
         Ok(None) => {
             txn.rollback().await?;
@@ -373,7 +383,7 @@ async fn place_paid(db: &DatabaseConnection, paid: &Paid<'_>) -> Result<Placed, 
 }
 
 /// Records the order; `None` when a concurrent request holds the key.
-async fn record(txn: &DatabaseTransaction, paid: &Paid<'_>) -> Result<Option<order::Model>, TxnError> {
+async fn record(txn: &DatabaseTransaction, paid: &Paid<'_>) -> Result<Option<(order::Model, Recorded)>, TxnError> {
     // The order row is written first: it claims the idempotency key (a
     // concurrent replay waits on the unique index, then finds this order)
     // and, on SQLite, takes the write lock before anything is read, so
@@ -413,14 +423,14 @@ async fn claim(txn: &DatabaseTransaction, paid: &Paid<'_>) -> Result<order::Mode
     order::ActiveModel {
         id: NotSet,
         user_id: Set(paid.user.id),
-        status: Set(OrderStatus::Pending.key().into()),
+        status: Set(OrderStatus::Pending),
         version: Set(1),
         idempotency_key: Set(paid.key.into()),
         request_fingerprint: Set(paid.fingerprint.into()),
         subtotal_cents: Set(0),
         shipping_cents: Set(0),
         total_cents: Set(0),
-        currency: Set("USD".into()),
+        currency: Set(Currency::Usd),
         ship_name: Set(a.full_name.clone()),
         ship_line1: Set(a.line1.clone()),
         ship_line2: Set(text(&a.line2)),
@@ -433,6 +443,11 @@ async fn claim(txn: &DatabaseTransaction, paid: &Paid<'_>) -> Result<order::Mode
         tracking_number: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        notes: Set(String::new()),
+        confirmed_at: Set(None),
+        shipped_at: Set(None),
+        delivered_at: Set(None),
+        cancelled_at: Set(None),
     }
     .insert(txn)
     .await
@@ -493,8 +508,7 @@ async fn take_stock(txn: &DatabaseTransaction, user_id: i32, order_id: i32) -> R
             let available = variant::Entity::find_by_id(variant.id).one(txn).await?.map_or(0, |v| v.stock);
             return Err(AppError::out_of_stock(&product.name, &variant.label, u32::try_from(available).unwrap_or(0)).into());
         }
-        let line_currency = Currency::from_code(&product.currency).ok_or(AppError::Internal)?;
-        if *currency.get_or_insert(line_currency) != line_currency {
+        if *currency.get_or_insert(product.currency) != product.currency {
             return Err(AppError::Conflict("Items priced in different currencies cannot be bought together.".into()).into());
         }
         subtotal += variant.price_cents * i64::from(line.quantity);
@@ -515,7 +529,8 @@ async fn take_stock(txn: &DatabaseTransaction, user_id: i32, order_id: i32) -> R
 }
 
 /// Records totals and payment, confirms the order, empties the cart and
-/// queues the confirmation email — all in the order's transaction.
+/// queues the confirmation email — all in the order's transaction — and
+/// returns the events to publish after commit.
 async fn finish(
     txn: &DatabaseTransaction,
     pending: order::Model,
@@ -523,17 +538,18 @@ async fn finish(
     shipping: i64,
     total: Money,
     paid: &Paid<'_>,
-) -> Result<order::Model, TxnError> {
+) -> Result<(order::Model, Recorded), TxnError> {
     let mut priced: order::ActiveModel = pending.into();
     priced.subtotal_cents = Set(subtotal);
     priced.shipping_cents = Set(shipping);
     priced.total_cents = Set(total.cents);
-    priced.currency = Set(total.currency.code().into());
+    priced.currency = Set(total.currency);
     priced.payment_reference = Set(paid.receipt.reference.clone());
     let priced = priced.update(txn).await?;
-    let confirmed = transition(txn, &priced, OrderStatus::Confirmed, None).await?;
+    let confirm = Change { status: Some(OrderStatus::Confirmed), ..Change::default() };
+    let (confirmed, mut recorded) = apply(txn, priced.clone(), priced.version, &confirm, None).await?;
     cart_item::Entity::delete_many().filter(cart_item::Column::UserId.eq(paid.user.id)).exec(txn).await?;
-    enqueue(
+    recorded.push(enqueue(
         txn,
         Email {
             to: paid.user.email.clone(),
@@ -548,6 +564,6 @@ async fn finish(
             ),
         },
     )
-    .await?;
-    Ok(confirmed)
+    .await?);
+    Ok((confirmed, recorded))
 }

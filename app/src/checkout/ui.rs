@@ -3,11 +3,12 @@
 use super::api::{checkout_quote, new_checkout_key, PlaceOrder};
 use super::card::test_cards;
 use super::model::CHECKOUT_FORM;
-use crate::account::api::{list_addresses, take_form_feedback};
-use crate::account::model::{Address, FormFeedback};
-use crate::account::ui::{feedback_for, field_message, form_error, use_auth, Field, FormAlert};
+use crate::account::api::list_addresses;
+use crate::account::model::Address;
+use crate::auth::use_auth;
 use crate::cart::ui::use_cart;
 use crate::error::AppError;
+use crate::ui::form::{feedback_for, field_message, form_error, take_form_feedback, Field, FormAlert, FormFeedback};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

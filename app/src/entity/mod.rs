@@ -4,7 +4,9 @@
 pub mod address;
 pub mod cart_item;
 pub mod category;
+pub mod event;
 pub mod order;
+pub mod order_audit;
 pub mod order_item;
 pub mod outbox_email;
 pub mod payment_charge;

@@ -2,6 +2,21 @@
 
 use sea_orm::entity::prelude::*;
 
+/// Where an outbox email is: waiting to be sent (or retried), sent, or
+/// given up on. Stored by its lower-case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum OutboxStatus {
+    /// Due at `next_attempt_at`.
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    #[sea_orm(string_value = "sent")]
+    Sent,
+    /// Out of attempts; `last_error` says why.
+    #[sea_orm(string_value = "failed")]
+    Failed,
+}
+
 /// Written in the same transaction as the change it reports, sent after.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "outbox_emails")]
@@ -11,13 +26,15 @@ pub struct Model {
     pub to_address: String,
     pub subject: String,
     pub body_text: String,
-    /// `pending`, `sent` or `failed`.
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
+    /// A worker is sending it until then; another worker (another
+    /// instance) leaves it alone until the claim runs out.
+    pub claimed_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

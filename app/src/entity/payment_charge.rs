@@ -1,5 +1,6 @@
 //! A charge made by the simulated payment provider.
 
+use crate::money::Currency;
 use sea_orm::entity::prelude::*;
 
 /// One charge. A key's charges are numbered by `attempt`: once a charge is
@@ -15,7 +16,7 @@ pub struct Model {
     pub idempotency_key: String,
     pub attempt: i32,
     pub amount_cents: i64,
-    pub currency: String,
+    pub currency: Currency,
     pub card_last4: String,
     /// `paid` or `refunded`.
     pub status: String,

@@ -1,5 +1,6 @@
 //! A product; price and stock live on its variants.
 
+use crate::money::Currency;
 use sea_orm::entity::prelude::*;
 
 /// A product row. `price_cents` is the lowest variant price, kept in step
@@ -16,7 +17,7 @@ pub struct Model {
     pub name: String,
     pub description: String,
     pub price_cents: i64,
-    pub currency: String,
+    pub currency: Currency,
     /// Space-separated lowercase tags.
     pub tags: String,
     pub active: bool,

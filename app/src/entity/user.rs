@@ -1,10 +1,11 @@
 //! A user account: a customer, a seller or an admin.
 
+use crate::auth::Role;
 use sea_orm::entity::prelude::*;
 
 /// A user row. `email` is stored trimmed and lowercased, so its unique index
-/// is case-insensitive in effect; `role` is `customer`, `seller` or `admin`
-/// (a database check enforces it).
+/// is case-insensitive in effect; `role` is stored as `customer`, `seller`
+/// or `admin` (a database check enforces it too).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
@@ -16,7 +17,7 @@ pub struct Model {
     /// An argon2id PHC string. Never leaves the server: wrap it in
     /// `account::ssr::password::PasswordHash` before use.
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     /// The shop a seller manages.
     pub seller_id: Option<i32>,
     pub created_at: DateTimeUtc,

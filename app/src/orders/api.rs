@@ -6,7 +6,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::{account::ssr::require_user, error::ssr::with_status, orders::ssr, state::app_state};
+use crate::{auth::ssr::require_user, error::ssr::with_status, orders::change, orders::ssr, state::app_state};
 
 /// The signed-in customer's orders, newest first.
 #[server(endpoint = "orders")]
@@ -29,10 +29,6 @@ pub async fn get_order(id: i32) -> Result<OrderDetail, AppError> {
 pub async fn cancel_order(id: i32) -> Result<OrderDetail, AppError> {
     let user = require_user().await.map_err(with_status)?;
     let state = app_state()?;
-    let cancelled = ssr::cancel(&state.db, &user, id).await.map_err(with_status)?;
-    if let Err(err) = state.payments.refund(&cancelled.payment_reference).await {
-        tracing::error!(order = id, error = %err, "REFUND FAILED for a cancelled order: refund by hand");
-    }
-    state.outbox.notify_one();
+    change::cancel((&state).into(), &user, id).await.map_err(with_status)?;
     ssr::detail(&state.db, user.id, id).await.map_err(with_status)
 }

@@ -1,6 +1,8 @@
 //! Orders: history, detail, the status lifecycle and cancellation.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod change;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod ssr;

@@ -47,4 +47,7 @@ pub struct OrderDetail {
     pub ship_to: String,
     pub tracking_number: Option<String>,
     pub placed_on: String,
+    /// The `order:{id}` topic's last sequence number when this was read;
+    /// subscribe after it.
+    pub live_seq: i64,
 }

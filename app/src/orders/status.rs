@@ -3,17 +3,26 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Where an order is in its life.
+/// Where an order is in its life. On the server it is also the type of the
+/// `orders.status` column, stored as its upper-case key (`PENDING`, …), so
+/// a row can only ever hold a known status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "String(sea_orm::prelude::StringLen::N(16))"))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OrderStatus {
     /// Created; payment not yet captured.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "PENDING"))]
     Pending,
     /// Paid; waiting to ship.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "CONFIRMED"))]
     Confirmed,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "SHIPPED"))]
     Shipped,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "DELIVERED"))]
     Delivered,
     /// Cancelled before shipping; its stock went back on the shelf.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "CANCELLED"))]
     Cancelled,
 }
 
@@ -34,22 +43,6 @@ impl OrderStatus {
         OrderStatus::Delivered,
         OrderStatus::Cancelled,
     ];
-
-    /// The key stored in the database.
-    pub fn key(self) -> &'static str {
-        match self {
-            OrderStatus::Pending => "PENDING",
-            OrderStatus::Confirmed => "CONFIRMED",
-            OrderStatus::Shipped => "SHIPPED",
-            OrderStatus::Delivered => "DELIVERED",
-            OrderStatus::Cancelled => "CANCELLED",
-        }
-    }
-
-    /// Parses a stored key.
-    pub fn from_key(key: &str) -> Option<OrderStatus> {
-        OrderStatus::ALL.into_iter().find(|s| s.key() == key)
-    }
 
     /// Whether the lifecycle allows going from `self` to `to`.
     pub fn can_become(self, to: OrderStatus) -> bool {
@@ -119,11 +112,15 @@ mod tests {
         assert_eq!(err.to_string(), "an order cannot go from Delivered to Pending");
     }
 
+    #[cfg(feature = "ssr")]
     #[test]
-    fn keys_round_trip() {
+    fn stored_keys_round_trip_and_match_the_wire() {
+        use sea_orm::ActiveEnum;
         for status in OrderStatus::ALL {
-            assert_eq!(OrderStatus::from_key(status.key()), Some(status));
+            let key = status.to_value();
+            assert_eq!(OrderStatus::try_from_value(&key).ok(), Some(status));
+            assert_eq!(serde_json::to_value(status).ok(), Some(serde_json::json!(key)));
         }
-        assert_eq!(OrderStatus::from_key("LOST"), None);
+        assert!(OrderStatus::try_from_value(&"LOST".to_string()).is_err());
     }
 }

@@ -2,8 +2,11 @@
 
 use super::api::{get_order, list_orders, CancelOrder};
 use super::model::OrderDetail;
-use crate::cart::ui::action_error;
 use crate::error::AppError;
+use crate::live::protocol::EventBody;
+use crate::live::topic::Topic;
+use crate::live::ui::{use_live_topic, LiveIndicator};
+use crate::ui::form::action_error;
 use crate::ui::not_found::NotFound;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -91,7 +94,7 @@ pub fn OrderPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading the order…"</p> }>
             {move || Suspend::new(async move {
                 match order.await {
-                    Ok(order) => view! { <OrderView order cancel /> }.into_any(),
+                    Ok(detail) => view! { <OrderView order=detail cancel reload=order /> }.into_any(),
                     Err(AppError::NotFound(_)) => view! { <NotFound /> }.into_any(),
                     Err(AppError::Unauthorized) => sign_in_prompt("/orders"),
                     Err(err) => view! { <p role="alert">{err.to_string()}</p> }.into_any(),
@@ -101,15 +104,43 @@ pub fn OrderPage() -> impl IntoView {
     }
 }
 
+/// One order. Its status and tracking number follow the `order:{id}` topic,
+/// so an admin's change shows without a reload; `reload` refetches the
+/// whole order when the live channel lost events.
 #[component]
-fn OrderView(order: OrderDetail, cancel: ServerAction<CancelOrder>) -> impl IntoView {
+fn OrderView(
+    order: OrderDetail,
+    cancel: ServerAction<CancelOrder>,
+    reload: Resource<Result<OrderDetail, AppError>>,
+) -> impl IntoView {
     let error = action_error(cancel.value());
     let title = format!("Order #{}", order.id);
+    let order_id = order.id;
+    let status = RwSignal::new(order.status);
+    let tracking_number = RwSignal::new(order.tracking_number.clone());
+    let version = RwSignal::new(order.version);
+    use_live_topic(
+        Topic::Order(order_id),
+        Some(order.live_seq),
+        move |event| {
+            // The version guards against an update older than what is
+            // shown, e.g. one that raced with the page's own reload.
+            if let EventBody::OrderUpdated(update) = event.body {
+                if update.id == order_id && update.version > version.get_untracked() {
+                    version.set(update.version);
+                    status.set(update.status);
+                    tracking_number.set(update.tracking_number);
+                }
+            }
+        },
+        move || reload.refetch(),
+    );
     view! {
         <Title text=title.clone() />
         <h1>{title}</h1>
-        <p class="order-status">{format!("Status: {}", order.status)}</p>
-        {order.tracking_number.clone().map(|tracking| view! { <p>{format!("Tracking number: {tracking}")}</p> })}
+        <LiveIndicator />
+        <p class="order-status">{move || format!("Status: {}", status.get())}</p>
+        {move || tracking_number.get().map(|tracking| view! { <p>{format!("Tracking number: {tracking}")}</p> })}
         <p>{format!("Placed on {}", order.placed_on)}</p>
         <table class="order-lines">
             <caption class="visually-hidden">"Items in this order"</caption>
@@ -142,17 +173,12 @@ fn OrderView(order: OrderDetail, cancel: ServerAction<CancelOrder>) -> impl Into
         <p>{format!("Shipping: {}", order.shipping)}</p>
         <p class="price">{format!("Total: {}", order.total)}</p>
         <p>{format!("Ship to: {}", order.ship_to)}</p>
-        {order
-            .status
-            .cancellable()
-            .then(|| {
-                view! {
-                    <ActionForm action=cancel>
-                        <input type="hidden" name="id" value=order.id.to_string() />
-                        <button type="submit">"Cancel order"</button>
-                    </ActionForm>
-                }
-            })}
+        <Show when=move || status.get().cancellable()>
+            <ActionForm action=cancel>
+                <input type="hidden" name="id" value=order_id.to_string() />
+                <button type="submit">"Cancel order"</button>
+            </ActionForm>
+        </Show>
         {move || error().map(|message| view! { <p role="alert" class="form-error">{message}</p> })}
     }
 }

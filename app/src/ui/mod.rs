@@ -1,9 +1,9 @@
-//! The storefront's pages and the pieces they share.
+//! What every page shares: the layout around it, the page title, the
+//! not-found page and the pieces forms are built from. Each feature's
+//! pages live with the feature.
 
+pub mod forbidden;
+pub mod form;
 pub mod head;
-pub mod home;
 pub mod layout;
-pub mod listing;
 pub mod not_found;
-pub mod product;
-pub mod product_card;

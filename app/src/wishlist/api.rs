@@ -6,7 +6,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::{account::ssr::require_user, error::ssr::with_status, state::app_state, wishlist::ssr};
+use crate::{auth::ssr::require_user, error::ssr::with_status, state::app_state, wishlist::ssr};
 
 /// The signed-in customer's wishlist.
 #[server(endpoint = "wishlist")]
@@ -20,7 +20,7 @@ pub async fn get_wishlist() -> Result<Vec<ProductCard>, AppError> {
 /// for guests (product cards ask on every page, signed in or not).
 #[server(endpoint = "wishlist/slugs")]
 pub async fn wishlist_slugs() -> Result<Vec<String>, AppError> {
-    let Some(user) = crate::account::ssr::current_user().await? else {
+    let Some(user) = crate::auth::ssr::current_user().await? else {
         return Ok(Vec::new());
     };
     let db = app_state()?.db;

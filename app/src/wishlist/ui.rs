@@ -1,10 +1,11 @@
 //! The wishlist page and the product page's "Add to wishlist" button.
 
 use super::api::{get_wishlist, wishlist_slugs, AddToWishlist, MoveToCart, RemoveFromWishlist};
-use crate::account::ui::use_auth;
-use crate::cart::ui::{action_error, use_cart};
+use crate::auth::use_auth;
+use crate::cart::ui::use_cart;
 use crate::catalog::model::ProductCard;
 use crate::error::AppError;
+use crate::ui::form::action_error;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

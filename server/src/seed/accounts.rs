@@ -2,10 +2,10 @@
 //! shops) and a customer, with well-known passwords that the server prints
 //! when it creates them. For trying the shop out; never for production.
 
-use app::account::model::Role;
 use app::account::ssr::auth::create_user;
 use app::account::ssr::password::HashingLimit;
 use app::account::validate::{Email, Password, PersonName};
+use app::auth::Role;
 use app::entity::{seller, user};
 use app::error::AppError;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait};

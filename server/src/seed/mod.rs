@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod catalog_tree;
 pub mod generate;
+pub mod orders;
 
 #[cfg(test)]
 mod tests;
@@ -14,6 +15,7 @@ mod tests;
 use std::collections::HashMap;
 
 use app::entity::{category, product, product_image, review, seller, variant};
+use app::money::Currency;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
     ActiveModelTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, TransactionTrait,
@@ -173,7 +175,7 @@ async fn insert_products(
             name: Set(p.name.clone()),
             description: Set(p.description.clone()),
             price_cents: Set(p.price_cents),
-            currency: Set("USD".to_owned()),
+            currency: Set(Currency::Usd),
             tags: Set(p.tags.clone()),
             active: Set(true),
             featured: Set(p.featured),

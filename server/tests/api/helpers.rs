@@ -189,6 +189,7 @@ pub fn test_config(database_url: &str, outbox: &std::path::Path) -> Config {
         leptos,
         mail: MailConfig::files(outbox),
         environment: Environment::Demo,
+        event_retention: chrono::Duration::days(server::config::DEFAULT_EVENT_RETENTION_DAYS),
         session_idle: DEFAULT_SESSION_IDLE,
         password_hashing: PasswordHashingConfig::default(),
         edge: generous_edge(),

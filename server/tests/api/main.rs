@@ -4,6 +4,7 @@
 //! missing PostgreSQL fails the PostgreSQL tests loudly.
 
 mod accounts;
+mod admin;
 mod bad_input;
 mod cart;
 mod catalog;
@@ -13,8 +14,10 @@ mod fuzz;
 mod head;
 mod helpers;
 mod idempotency;
+mod live;
 mod payments;
 mod process;
 mod production;
+mod seed_orders;
 mod sessions;
 mod sign_in_load;

@@ -1,9 +1,11 @@
 //! Registering, signing in and changing passwords.
 
 use super::password::{self, HashingLimit, PasswordHash, Plaintext};
-use super::{end_every_session, keep_signed_in, start_session};
-use crate::account::model::{CurrentUser, Role, SecretString};
+use crate::account::model::SecretString;
 use crate::account::validate::{Email, Password, PersonName};
+use crate::auth::ssr::{end_every_session, keep_signed_in, start_session};
+use crate::auth::{CurrentUser, Role};
+use crate::cart::ssr::merge_guest_cart;
 use crate::entity::user;
 use crate::error::AppError;
 use chrono::Utc;
@@ -34,7 +36,15 @@ pub async fn register(
     let password = Password::parse(password.expose_secret(), &email).map_err(|e| e.on("password"))?;
     let name = PersonName::parse(name).map_err(|e| e.on("name"))?;
     let user = create_user(db, hashing, &email, password, &name, Role::Customer, None).await?;
-    start_session(db, session, user).await
+    sign_in_as(db, session, user).await
+}
+
+/// Signs `user` in to `session`; what the guest put in their cart comes
+/// with them into the account.
+async fn sign_in_as(db: &DatabaseConnection, session: &Session, user: user::Model) -> Result<CurrentUser, AppError> {
+    let signed_in = start_session(session, user).await?;
+    merge_guest_cart(db, session, signed_in.id).await?;
+    Ok(signed_in)
 }
 
 /// Inserts a user with a freshly hashed password. An email already taken
@@ -56,7 +66,7 @@ pub async fn create_user(
         email: Set(email.as_str().to_string()),
         name: Set(name.as_str().to_string()),
         password_hash: Set(hash.into_stored()),
-        role: Set(role.as_str().to_string()),
+        role: Set(role),
         seller_id: Set(seller_id),
         created_at: Set(now),
         updated_at: Set(now),
@@ -113,7 +123,7 @@ pub async fn sign_in(
     password: SecretString,
 ) -> Result<CurrentUser, AppError> {
     let user = authenticate(db, hashing, email, password).await?;
-    start_session(db, session, user).await
+    sign_in_as(db, session, user).await
 }
 
 /// Replaces `user`'s password after checking their current one. Errors are
@@ -182,11 +192,11 @@ pub async fn make_admin(
 ) -> Result<MadeAdmin, AppError> {
     let email = Email::parse(email).map_err(|e| e.on("email"))?;
     if let Some(row) = user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(db).await? {
-        if row.role == Role::Admin.as_str() {
+        if row.role == Role::Admin {
             return Ok(MadeAdmin::AlreadyAdmin);
         }
         let mut row: user::ActiveModel = row.into();
-        row.role = Set(Role::Admin.as_str().to_string());
+        row.role = Set(Role::Admin);
         row.updated_at = Set(Utc::now());
         row.update(db).await?;
         return Ok(MadeAdmin::Promoted);

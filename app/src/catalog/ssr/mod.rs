@@ -20,13 +20,6 @@ use search_sql::Listing;
 /// How many featured products the home page shows.
 const FEATURED_SHOWN: usize = 8;
 
-fn currency(code: &str) -> Result<Currency, AppError> {
-    Currency::from_code(code).ok_or_else(|| {
-        tracing::error!(code, "product priced in an unknown currency");
-        AppError::Internal
-    })
-}
-
 fn rating(count: i32, sum: i32) -> RatingSummary {
     RatingSummary { count: u32::try_from(count).unwrap_or(0), sum: u32::try_from(sum).unwrap_or(0) }
 }
@@ -53,7 +46,7 @@ struct CardRow {
     slug: String,
     name: String,
     price_cents: i64,
-    currency: String,
+    currency: Currency,
     rating_count: i32,
     rating_sum: i32,
     max_price_cents: Option<i64>,
@@ -63,16 +56,16 @@ struct CardRow {
 }
 
 impl CardRow {
-    fn into_card(self) -> Result<ProductCard, AppError> {
-        Ok(ProductCard {
-            price: Money::new(self.price_cents, currency(&self.currency)?),
+    fn into_card(self) -> ProductCard {
+        ProductCard {
+            price: Money::new(self.price_cents, self.currency),
             price_varies: self.max_price_cents.is_some_and(|max| max > self.price_cents),
             rating: rating(self.rating_count, self.rating_sum),
             in_stock: self.in_stock,
             image: self.image_url.map(|url| Image { url, alt: self.image_alt.unwrap_or_default() }),
             slug: self.slug,
             name: self.name,
-        })
+        }
     }
 }
 
@@ -104,7 +97,7 @@ pub async fn search(db: &DatabaseConnection, query: &SearchQuery) -> Result<Sear
         .await?
         .into_iter()
         .map(CardRow::into_card)
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect();
     Ok(SearchResults { products, total: u64::try_from(total).unwrap_or(0), page: query.page, per_page: PER_PAGE })
 }
 
@@ -113,12 +106,12 @@ pub async fn cards(db: &DatabaseConnection, ids: &[i32]) -> Result<Vec<ProductCa
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    CardRow::find_by_statement(search_sql::cards_statement(db.get_database_backend(), ids))
+    Ok(CardRow::find_by_statement(search_sql::cards_statement(db.get_database_backend(), ids))
         .all(db)
         .await?
         .into_iter()
         .map(CardRow::into_card)
-        .collect()
+        .collect())
 }
 
 /// The home page: featured products first, then the newest (the default
@@ -138,7 +131,7 @@ pub async fn product_detail(db: &DatabaseConnection, slug: &str) -> Result<Produ
         .one(db)
         .await?
         .ok_or_else(not_found)?;
-    let currency = currency(&row.currency)?;
+    let currency = row.currency;
     let category = category::Entity::find_by_id(row.category_id).one(db).await?.ok_or_else(not_found)?;
     let seller = seller::Entity::find_by_id(row.seller_id).one(db).await?.ok_or_else(not_found)?;
     let images = product_image::Entity::find()

@@ -1,13 +1,12 @@
 //! The product page: gallery, variant picker, stock and reviews.
 
-use super::not_found::NotFound;
+use crate::cart::ui::AddToCartForm;
 use crate::catalog::api::get_product;
 use crate::catalog::model::{ProductDetail, Review};
-use crate::account::api::take_form_feedback;
-use crate::account::model::FormFeedback;
-use crate::cart::ui::AddToCartForm;
-use crate::wishlist::ui::WishlistToggle;
 use crate::error::AppError;
+use crate::ui::form::{take_form_feedback, FormFeedback};
+use crate::ui::not_found::NotFound;
+use crate::wishlist::ui::WishlistToggle;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};

@@ -1,8 +1,8 @@
 //! The home page: featured products and the category tree.
 
-use super::layout::use_categories;
 use super::product_card::ProductGrid;
 use crate::catalog::api::get_home;
+use crate::ui::layout::use_categories;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -1,14 +1,14 @@
 //! Listing pages: search results and category pages, which share the
 //! filter form, the results grid and pagination.
 
-use super::layout::use_categories;
-use super::not_found::NotFound;
 use super::product_card::ProductGrid;
 use crate::catalog::api::search_products;
 use crate::catalog::model::{Category, CategoryTree, SearchResults};
 use crate::catalog::search_query::{ParsedQuery, SearchQuery, Sort};
 use crate::error::AppError;
 use crate::money::format_amount;
+use crate::ui::layout::use_categories;
+use crate::ui::not_found::NotFound;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{

@@ -1,0 +1,108 @@
+//! The messages on `/ws`, as JSON text frames. The client sends
+//! [`ClientMessage`]s, the server [`ServerMessage`]s; docs/live.md shows
+//! examples.
+
+use crate::admin::model::AdminOrderRow;
+use crate::orders::status::OrderStatus;
+use serde::{Deserialize, Serialize};
+
+/// What a client asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMessage {
+    /// Start receiving `topic`. With `after`, first every event after that
+    /// sequence number (catch-up after a reconnect); without it, only new
+    /// events.
+    Subscribe { topic: String, after: Option<i64> },
+    /// Stop receiving `topic`.
+    Unsubscribe { topic: String },
+}
+
+/// What the server sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// One event, in sequence order within its topic.
+    Event(LiveEvent),
+    /// The subscription to `topic` is live from `seq` on: every event up to
+    /// `seq` was sent (catch-up) or is older than the subscription. With
+    /// `refetch`, events the client asked for were pruned: it must reload
+    /// what it shows, then continue after `seq`.
+    Snapshot { topic: String, seq: i64, refetch: bool },
+    /// A refused or malformed request; no data follows for `topic`.
+    Error { topic: Option<String>, message: String },
+}
+
+/// An event as clients see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveEvent {
+    pub topic: String,
+    /// Per topic, starting at 1, in commit order.
+    pub seq: i64,
+    #[serde(flatten)]
+    pub body: EventBody,
+}
+
+/// What happened, with its data (`kind` and `payload` on the wire).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "payload", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EventBody {
+    /// An order was created or changed (topic `orders`): its row as the
+    /// admin table shows it.
+    OrderSynced(AdminOrderRow),
+    /// An order's status or tracking changed (topic `order:{id}`): what
+    /// its customer sees.
+    OrderUpdated(OrderUpdate),
+    /// An email was queued (topic `outbox`, server-internal).
+    EmailQueued,
+}
+
+impl EventBody {
+    /// The wire name of the event's kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EventBody::OrderSynced(_) => "ORDER_SYNCED",
+            EventBody::OrderUpdated(_) => "ORDER_UPDATED",
+            EventBody::EmailQueued => "EMAIL_QUEUED",
+        }
+    }
+}
+
+/// The customer-visible part of an order change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderUpdate {
+    pub id: i32,
+    pub version: i32,
+    pub status: OrderStatus,
+    pub tracking_number: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn events_carry_topic_seq_kind_and_payload() {
+        let event = ServerMessage::Event(LiveEvent {
+            topic: "order:7".into(),
+            seq: 3,
+            body: EventBody::OrderUpdated(OrderUpdate { id: 7, version: 2, status: OrderStatus::Shipped, tracking_number: Some("1Z".into()) }),
+        });
+        let wire = serde_json::to_value(&event).unwrap();
+        assert_eq!(
+            wire,
+            json!({"type": "event", "topic": "order:7", "seq": 3, "kind": "ORDER_UPDATED",
+                   "payload": {"id": 7, "version": 2, "status": "SHIPPED", "tracking_number": "1Z"}})
+        );
+        assert_eq!(serde_json::from_value::<ServerMessage>(wire).unwrap(), event);
+    }
+
+    #[test]
+    fn client_messages_read_as_documented() {
+        let subscribe: ClientMessage = serde_json::from_str(r#"{"type":"subscribe","topic":"orders","after":12}"#).unwrap();
+        assert_eq!(subscribe, ClientMessage::Subscribe { topic: "orders".into(), after: Some(12) });
+        let fresh: ClientMessage = serde_json::from_str(r#"{"type":"subscribe","topic":"orders"}"#).unwrap();
+        assert_eq!(fresh, ClientMessage::Subscribe { topic: "orders".into(), after: None });
+    }
+}

@@ -1,0 +1,110 @@
+//! Recording events in the change's transaction.
+
+use super::bus::EventBus;
+use crate::entity::event;
+use crate::error::AppError;
+use crate::live::protocol::{EventBody, LiveEvent};
+use crate::live::topic::Topic;
+use chrono::Utc;
+use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{ConnectionTrait, EntityTrait};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Events recorded in a transaction, published once it has committed:
+/// nothing is announced that rolled back.
+#[must_use = "publish the events once the transaction has committed"]
+#[derive(Debug, Default)]
+pub struct Recorded(Vec<Arc<LiveEvent>>);
+
+impl Recorded {
+    /// Adds `event` to those to publish.
+    pub fn push(&mut self, event: LiveEvent) {
+        self.0.push(Arc::new(event));
+    }
+
+    /// Adds every event of `other`.
+    pub fn extend(&mut self, other: Recorded) {
+        self.0.extend(other.0);
+    }
+
+    /// The events, in the order they were recorded.
+    pub fn events(&self) -> impl Iterator<Item = &LiveEvent> {
+        self.0.iter().map(Arc::as_ref)
+    }
+
+    /// Hands the events to `bus`. Call after commit.
+    pub fn publish(self, bus: &dyn EventBus) {
+        for event in self.0 {
+            bus.publish(event);
+        }
+    }
+}
+
+/// The next sequence number of `topic`. The upsert locks the topic's row
+/// until the transaction ends, so a later transaction on the same topic
+/// waits for this one to commit and numbers follow commit order.
+async fn next_seq(db: &impl ConnectionTrait, topic: &str) -> Result<i64, AppError> {
+    let table = Alias::new("event_topics");
+    let last_seq = Alias::new("last_seq");
+    let upsert = Query::insert()
+        .into_table(table.clone())
+        .columns([Alias::new("topic"), last_seq.clone()])
+        .values_panic([topic.into(), 1i64.into()])
+        .on_conflict(
+            OnConflict::column(Alias::new("topic"))
+                .value(last_seq.clone(), Expr::col((table, last_seq.clone())).add(1))
+                .to_owned(),
+        )
+        .returning_col(last_seq)
+        .to_owned();
+    let row = db.query_one(db.get_database_backend().build(&upsert)).await?.ok_or_else(|| {
+        tracing::error!(topic, "the topic counter upsert returned no row");
+        AppError::Internal
+    })?;
+    Ok(row.try_get::<i64>("", "last_seq")?)
+}
+
+/// Records `body` on `topic` in `db` (the change's transaction) and
+/// returns it with its sequence number.
+pub async fn record(db: &impl ConnectionTrait, topic: Topic, body: EventBody) -> Result<LiveEvent, AppError> {
+    let topic = topic.to_string();
+    let seq = next_seq(db, &topic).await?;
+    let payload = match serde_json::to_value(&body) {
+        Ok(Value::Object(mut wire)) => wire.remove("payload").unwrap_or(Value::Null),
+        Ok(_) | Err(_) => {
+            tracing::error!(kind = body.kind(), "an event body did not serialize to an object");
+            return Err(AppError::Internal);
+        }
+    };
+    event::Entity::insert(event::ActiveModel {
+        id: NotSet,
+        topic: Set(topic.clone()),
+        seq: Set(seq),
+        kind: Set(body.kind().to_string()),
+        payload: Set(payload.to_string()),
+        created_at: Set(Utc::now()),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(LiveEvent { topic, seq, body })
+}
+
+/// The event a stored row holds.
+pub fn from_row(row: event::Model) -> Result<LiveEvent, AppError> {
+    let payload: Value = serde_json::from_str(&row.payload).map_err(|err| {
+        tracing::error!(event = row.id, error = %err, "stored event payload is not JSON");
+        AppError::Internal
+    })?;
+    let mut wire = serde_json::Map::new();
+    wire.insert("kind".into(), Value::String(row.kind));
+    if !payload.is_null() {
+        wire.insert("payload".into(), payload);
+    }
+    let body = serde_json::from_value(Value::Object(wire)).map_err(|err| {
+        tracing::error!(event = row.id, error = %err, "stored event does not match its kind");
+        AppError::Internal
+    })?;
+    Ok(LiveEvent { topic: row.topic, seq: row.seq, body })
+}

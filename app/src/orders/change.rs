@@ -1,0 +1,318 @@
+//! Every write to an order goes through [`apply`]: it checks the lifecycle
+//! and the version the writer read, bumps the version, stamps the status
+//! time, puts back the stock of a cancelled order, queues the customer's
+//! email, writes the audit log and records the live events — all in the
+//! caller's transaction. [`update`] and [`cancel`] wrap it in one.
+
+use super::status::OrderStatus;
+use crate::auth::CurrentUser;
+use crate::admin::model::{AdminOrderRow, MAX_NOTES_CHARS, MAX_TRACKING_CHARS};
+use crate::checkout::payment::PaymentProvider;
+use crate::checkout::retry::{is_transient, MAX_ATTEMPTS};
+use crate::entity::{order, order_audit, order_item, user, variant};
+use crate::error::AppError;
+use crate::live::protocol::{EventBody, OrderUpdate};
+use crate::live::ssr::{record, EventBus, Recorded};
+use crate::live::topic::Topic;
+use crate::mail::ssr::{enqueue, Email};
+use crate::money::Money;
+use chrono::{DateTime, SecondsFormat, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+
+/// A requested change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Change {
+    pub status: Option<OrderStatus>,
+    /// `Some("")` clears the tracking number.
+    pub tracking_number: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// Why a change was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    /// The order moved past the version the writer read; here it is now.
+    #[error("the order changed since it was read")]
+    Stale(Box<order::Model>),
+    #[error(transparent)]
+    Refused(#[from] AppError),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl From<ChangeError> for AppError {
+    fn from(err: ChangeError) -> Self {
+        match err {
+            ChangeError::Stale(_) => AppError::Conflict("This order was changed by someone else; reload it and try again.".into()),
+            ChangeError::Refused(app) => app,
+            ChangeError::Db(db) => db.into(),
+        }
+    }
+}
+
+/// RFC 3339 in UTC, as the wire types carry times.
+pub fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The admin table's row for `row`, whose customer is `customer`.
+pub fn admin_row(row: &order::Model, customer: &user::Model) -> AdminOrderRow {
+    AdminOrderRow {
+        id: row.id,
+        version: row.version,
+        status: row.status,
+        customer_name: customer.name.clone(),
+        customer_email: customer.email.clone(),
+        total: Money::new(row.total_cents, row.currency),
+        tracking_number: row.tracking_number.clone(),
+        created_at: timestamp(row.created_at),
+        updated_at: timestamp(row.updated_at),
+    }
+}
+
+fn checked_text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
+    let value = value.trim();
+    if value.chars().count() > max {
+        return Err(AppError::Validation { field: field.into(), message: format!("At most {max} characters, please.") });
+    }
+    Ok(value.to_string())
+}
+
+/// The customer's emails about a status change.
+fn email_for(order: &order::Model, customer: &user::Model) -> Option<Email> {
+    let id = order.id;
+    let (subject, news) = match order.status {
+        OrderStatus::Shipped => (
+            format!("Your Bazaar order #{id} has shipped"),
+            match &order.tracking_number {
+                Some(tracking) => format!("Your order #{id} is on its way. Tracking number: {tracking}."),
+                None => format!("Your order #{id} is on its way."),
+            },
+        ),
+        OrderStatus::Cancelled => {
+            (format!("Your Bazaar order #{id} was cancelled"), format!("Your order #{id} was cancelled and will be refunded in full."))
+        }
+        OrderStatus::Delivered => (format!("Your Bazaar order #{id} was delivered"), format!("Your order #{id} was delivered.")),
+        OrderStatus::Pending | OrderStatus::Confirmed => return None,
+    };
+    Some(Email {
+        to: customer.email.clone(),
+        subject,
+        body: format!("Hello {},\n\n{news}\n\nFollow it at /orders/{id}.\n\n— Bazaar\n", customer.name),
+    })
+}
+
+/// Records the events of `order` after a change in `db`'s transaction:
+/// the admin table's row on `orders` and, when `customer_visible`, the
+/// status and tracking on `order:{id}`.
+pub async fn record_events(
+    db: &impl ConnectionTrait,
+    order: &order::Model,
+    customer: &user::Model,
+    customer_visible: bool,
+) -> Result<Recorded, AppError> {
+    let mut recorded = Recorded::default();
+    // Always `order:{id}` before `orders`: every transaction takes topic
+    // counters in the same order, so none waits on another in a cycle.
+    if customer_visible {
+        let update =
+            OrderUpdate { id: order.id, version: order.version, status: order.status, tracking_number: order.tracking_number.clone() };
+        recorded.push(record(db, Topic::Order(order.id), EventBody::OrderUpdated(update)).await?);
+    }
+    recorded.push(record(db, Topic::Orders, EventBody::OrderSynced(admin_row(order, customer))).await?);
+    Ok(recorded)
+}
+
+/// Applies `change` to `order`, read at `version`, by `actor` (`None`: the
+/// shop itself). Returns the new row and the events to publish after
+/// commit; an order with nothing to change is returned as it is.
+pub async fn apply(
+    db: &impl ConnectionTrait,
+    order: order::Model,
+    version: i32,
+    change: &Change,
+    actor: Option<&CurrentUser>,
+) -> Result<(order::Model, Recorded), ChangeError> {
+    if order.version != version {
+        return Err(ChangeError::Stale(Box::new(order)));
+    }
+    let mut next = order.clone();
+    if let Some(to) = change.status.filter(|to| *to != order.status) {
+        order.status.transition(to).map_err(|err| AppError::Validation { field: "status".into(), message: format!("{err}.") })?;
+        next.status = to;
+    }
+    if let Some(tracking) = &change.tracking_number {
+        let tracking = checked_text("tracking_number", tracking, MAX_TRACKING_CHARS)?;
+        next.tracking_number = Some(tracking).filter(|t| !t.is_empty());
+    }
+    if let Some(notes) = &change.notes {
+        next.notes = checked_text("notes", notes, MAX_NOTES_CHARS)?;
+    }
+    let fields: Vec<(&str, Option<String>, Option<String>)> = [
+        ("status", Some(order.status.to_string()), Some(next.status.to_string())),
+        ("tracking_number", order.tracking_number.clone(), next.tracking_number.clone()),
+        ("notes", Some(order.notes.clone()).filter(|n| !n.is_empty()), Some(next.notes.clone()).filter(|n| !n.is_empty())),
+    ]
+    .into_iter()
+    .filter(|(_, old, new)| old != new)
+    .collect();
+    if fields.is_empty() {
+        return Ok((order, Recorded::default()));
+    }
+
+    let now = Utc::now();
+    next.version = order.version + 1;
+    next.updated_at = now;
+    let stamp = match next.status {
+        _ if next.status == order.status => None,
+        OrderStatus::Confirmed => Some(order::Column::ConfirmedAt),
+        OrderStatus::Shipped => Some(order::Column::ShippedAt),
+        OrderStatus::Delivered => Some(order::Column::DeliveredAt),
+        OrderStatus::Cancelled => Some(order::Column::CancelledAt),
+        OrderStatus::Pending => None,
+    };
+    let mut update = order::Entity::update_many()
+        .col_expr(order::Column::Status, Expr::value(next.status))
+        .col_expr(order::Column::TrackingNumber, Expr::value(next.tracking_number.clone()))
+        .col_expr(order::Column::Notes, Expr::value(next.notes.clone()))
+        .col_expr(order::Column::Version, Expr::value(next.version))
+        .col_expr(order::Column::UpdatedAt, Expr::value(now))
+        .filter(order::Column::Id.eq(order.id))
+        .filter(order::Column::Version.eq(order.version));
+    if let Some(column) = stamp {
+        update = update.col_expr(column, Expr::value(now));
+        match column {
+            order::Column::ConfirmedAt => next.confirmed_at = Some(now),
+            order::Column::ShippedAt => next.shipped_at = Some(now),
+            order::Column::DeliveredAt => next.delivered_at = Some(now),
+            _ => next.cancelled_at = Some(now),
+        }
+    }
+    if update.exec(db).await?.rows_affected == 0 {
+        let current = order::Entity::find_by_id(order.id).one(db).await?.ok_or_else(|| AppError::NotFound("Order".into()))?;
+        return Err(ChangeError::Stale(Box::new(current)));
+    }
+
+    if next.status == OrderStatus::Cancelled && order.status != OrderStatus::Cancelled {
+        // In variant-id order, like checkout, so the two never deadlock.
+        let mut items = order_item::Entity::find().filter(order_item::Column::OrderId.eq(order.id)).all(db).await?;
+        items.sort_by_key(|item| item.variant_id);
+        for item in items {
+            variant::Entity::update_many()
+                .col_expr(variant::Column::Stock, Expr::col(variant::Column::Stock).add(item.quantity))
+                .filter(variant::Column::Id.eq(item.variant_id))
+                .exec(db)
+                .await?;
+        }
+    }
+
+    order_audit::Entity::insert_many(fields.iter().map(|(field, old, new)| order_audit::ActiveModel {
+        id: NotSet,
+        order_id: Set(order.id),
+        actor_id: Set(actor.map(|a| a.id)),
+        field: Set((*field).to_string()),
+        old_value: Set(old.clone()),
+        new_value: Set(new.clone()),
+        changed_at: Set(now),
+    }))
+    .exec_without_returning(db)
+    .await?;
+
+    let customer = user::Entity::find_by_id(order.user_id).one(db).await?.ok_or(AppError::Internal)?;
+    let mut recorded = Recorded::default();
+    if next.status != order.status {
+        if let Some(email) = email_for(&next, &customer) {
+            recorded.push(enqueue(db, email).await?);
+        }
+    }
+    let customer_visible = next.status != order.status || next.tracking_number != order.tracking_number;
+    recorded.extend(record_events(db, &next, &customer, customer_visible).await?);
+    Ok((next, recorded))
+}
+
+/// What [`update`] and [`cancel`] need from the running shop.
+#[derive(Clone, Copy)]
+pub struct Services<'a> {
+    pub db: &'a DatabaseConnection,
+    pub payments: &'a dyn PaymentProvider,
+    pub events: &'a dyn EventBus,
+}
+
+impl<'a> From<&'a crate::state::AppState> for Services<'a> {
+    fn from(state: &'a crate::state::AppState) -> Self {
+        Services { db: &state.db, payments: state.payments.as_ref(), events: state.events.as_ref() }
+    }
+}
+
+/// Applies `change` to order `id` (read at `version`) in its own
+/// transaction, retrying transient database failures; publishes the events
+/// after commit and refunds an order it cancelled. `may_see` says whether
+/// the writer may see the order at all (anyone else's is "not found").
+pub async fn update(
+    services: Services<'_>,
+    id: i32,
+    version: Option<i32>,
+    change: &Change,
+    actor: Option<&CurrentUser>,
+    may_see: impl Fn(&order::Model) -> bool,
+) -> Result<order::Model, ChangeError> {
+    let mut attempt = 1;
+    let (before, after, recorded) = loop {
+        let txn = crate::db::begin_write(services.db).await?;
+        let run = async {
+            let order = order::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .filter(|o| may_see(o))
+                .ok_or_else(|| AppError::NotFound("Order".into()))?;
+            let before = order.status;
+            let (after, recorded) = apply(&txn, order.clone(), version.unwrap_or(order.version), change, actor).await?;
+            Ok::<_, ChangeError>((before, after, recorded))
+        }
+        .await;
+        match run {
+            Ok(done) => {
+                txn.commit().await?;
+                break done;
+            }
+            Err(ChangeError::Db(err)) if is_transient(&err) && attempt < MAX_ATTEMPTS => {
+                tracing::warn!(order = id, attempt, error = %err, "order update hit a transient failure; running it again");
+                attempt += 1;
+            }
+            Err(err) => {
+                if let Err(rollback) = txn.rollback().await {
+                    tracing::warn!(error = %rollback, "rollback after a failed order update");
+                }
+                return Err(err);
+            }
+        }
+    };
+    recorded.publish(services.events);
+    if after.status == OrderStatus::Cancelled && before != OrderStatus::Cancelled {
+        refund(services.payments, &after).await;
+    }
+    Ok(after)
+}
+
+/// Gives back a cancelled order's payment. A failure is logged for a
+/// person to finish by hand (the job queue will retry it instead).
+async fn refund(payments: &dyn PaymentProvider, order: &order::Model) {
+    if order.payment_reference.is_empty() {
+        return;
+    }
+    if let Err(err) = payments.refund(&order.payment_reference).await {
+        tracing::error!(order = order.id, error = %err, "REFUND FAILED for a cancelled order: refund by hand");
+    }
+}
+
+/// `user` cancels their own order `id`: it is cancelled, restocked,
+/// refunded and announced, or refused if it already shipped.
+pub async fn cancel(services: Services<'_>, user: &CurrentUser, id: i32) -> Result<order::Model, AppError> {
+    let change = Change { status: Some(OrderStatus::Cancelled), ..Change::default() };
+    update(services, id, None, &change, Some(user), |order| order.user_id == user.id).await.map_err(|err| match err {
+        ChangeError::Refused(AppError::Validation { message, .. }) => AppError::Conflict(format!("This order cannot be changed: {message}")),
+        other => other.into(),
+    })
+}

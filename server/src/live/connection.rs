@@ -1,0 +1,192 @@
+//! One socket's life: upgrade, subscriptions, events, heartbeats, and the
+//! end (client gone, too slow, signed out, server stopping).
+
+use super::subscriptions::Subscriptions;
+use super::LiveState;
+use app::auth::CurrentUser;
+use app::auth::ssr::user_of_session;
+use app::live::protocol::{ClientMessage, ServerMessage};
+use app::live::ssr::{access::may_subscribe, catch_up};
+use app::live::topic::Topic;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use chrono::Utc;
+use futures::stream::{SplitSink, StreamExt};
+use futures::SinkExt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::time::{interval, timeout, Instant, MissedTickBehavior};
+use tower_sessions::session::Id;
+use tower_sessions::Session;
+
+/// How often the server pings; a socket silent for two of these is dead.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+/// How often a signed-in socket checks that its session still is.
+const SESSION_CHECK: Duration = Duration::from_secs(5);
+/// A client that cannot take a message within this is dropped; it catches
+/// up when it reconnects.
+const SEND_TIMEOUT: Duration = Duration::from_secs(5);
+/// Largest client message: a subscribe is a few dozen bytes.
+const MAX_MESSAGE_BYTES: usize = 16 * 1024;
+
+/// Close codes (4000–4999 are the application's).
+const CLOSE_TOO_SLOW: u16 = 4008;
+const CLOSE_SIGNED_OUT: u16 = 4001;
+
+/// `GET /ws`: upgrades to a WebSocket for the session's user (or a guest).
+/// The cross-site check has already refused a foreign `Origin`.
+pub async fn upgrade(State(live): State<LiveState>, session: Session, ws: WebSocketUpgrade) -> Response {
+    let user = match user_of_session(&live.app.db, &session, Utc::now()).await {
+        Ok(user) => user,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read the session of a socket; treating it as a guest");
+            None
+        }
+    };
+    let session_id = session.id();
+    ws.max_message_size(MAX_MESSAGE_BYTES).on_upgrade(move |socket| run(socket, live, user, session_id))
+}
+
+type Sink = SplitSink<WebSocket, Message>;
+
+/// Why a socket ended from the server's side.
+enum End {
+    Gone,
+    TooSlow,
+    SignedOut,
+}
+
+async fn send(sink: &mut Sink, message: &ServerMessage) -> Result<(), End> {
+    let text = serde_json::to_string(message).map_err(|err| {
+        tracing::error!(error = %err, "a live message did not serialize");
+        End::Gone
+    })?;
+    match timeout(SEND_TIMEOUT, sink.send(Message::Text(text.into()))).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(End::Gone),
+        Err(_) => Err(End::TooSlow),
+    }
+}
+
+async fn send_all(sink: &mut Sink, messages: &[ServerMessage]) -> Result<(), End> {
+    for message in messages {
+        send(sink, message).await?;
+    }
+    Ok(())
+}
+
+/// Whether the session the socket opened under still has `user` signed in.
+async fn still_signed_in(live: &LiveState, session_id: Option<Id>, user: &CurrentUser) -> bool {
+    let Some(id) = session_id else {
+        return false;
+    };
+    let session = Session::new(Some(id), Arc::new(live.sessions.clone()), None);
+    matches!(user_of_session(&live.app.db, &session, Utc::now()).await, Ok(Some(now)) if now.id == user.id)
+}
+
+/// Answers one client message.
+async fn handle(live: &LiveState, user: Option<&CurrentUser>, subs: &mut Subscriptions, text: &str) -> Vec<ServerMessage> {
+    let error = |topic: Option<String>, message: String| vec![ServerMessage::Error { topic, message }];
+    let message = match serde_json::from_str::<ClientMessage>(text) {
+        Ok(message) => message,
+        Err(err) => return error(None, format!("Not a message this socket understands: {err}")),
+    };
+    match message {
+        ClientMessage::Unsubscribe { topic } => {
+            subs.remove(&topic);
+            Vec::new()
+        }
+        ClientMessage::Subscribe { topic: name, after } => {
+            let topic = match name.parse::<Topic>() {
+                Ok(topic) => topic,
+                Err(err) => return error(Some(name), format!("{err}.")),
+            };
+            if subs.is_full() {
+                return error(Some(name), "Too many subscriptions on one socket.".into());
+            }
+            if let Err(refused) = may_subscribe(&live.app.db, user, topic).await {
+                return error(Some(name), refused.to_string());
+            }
+            match catch_up::since(&live.app.db, &name, after).await {
+                Ok(caught) => {
+                    subs.insert(name.clone(), caught.head);
+                    let mut out: Vec<ServerMessage> = caught.events.into_iter().map(ServerMessage::Event).collect();
+                    out.push(ServerMessage::Snapshot { topic: name, seq: caught.head, refetch: caught.refetch });
+                    out
+                }
+                Err(err) => error(Some(name), err.to_string()),
+            }
+        }
+    }
+}
+
+async fn run(socket: WebSocket, live: LiveState, user: Option<CurrentUser>, session_id: Option<Id>) {
+    let (mut sink, mut stream) = socket.split();
+    // Subscribed before any catch-up is read, so an event committed in
+    // between is either in the catch-up or in this receiver.
+    let mut events = live.app.events.subscribe();
+    let mut subs = Subscriptions::default();
+    let mut heartbeat = interval(HEARTBEAT);
+    let mut session_check = interval(SESSION_CHECK);
+    heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    session_check.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut last_heard = Instant::now();
+    let end = loop {
+        let step = tokio::select! {
+            incoming = stream.next() => match incoming {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => Err(End::Gone),
+                Some(Ok(Message::Text(text))) => {
+                    last_heard = Instant::now();
+                    let replies = handle(&live, user.as_ref(), &mut subs, text.as_str()).await;
+                    send_all(&mut sink, &replies).await
+                }
+                Some(Ok(_)) => {
+                    last_heard = Instant::now();
+                    Ok(())
+                }
+            },
+            event = events.recv() => match event {
+                Ok(event) => match subs.deliver(&live.app.db, &event).await {
+                    Ok(messages) => send_all(&mut sink, &messages).await,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "could not fill a gap in a live topic; dropping the socket");
+                        Err(End::TooSlow)
+                    }
+                },
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::info!(missed, "a live socket fell behind; dropping it so it catches up on reconnect");
+                    Err(End::TooSlow)
+                }
+                Err(RecvError::Closed) => Err(End::Gone),
+            },
+            _ = heartbeat.tick() => {
+                if last_heard.elapsed() > HEARTBEAT * 2 {
+                    Err(End::Gone)
+                } else {
+                    sink.send(Message::Ping(Default::default())).await.map_err(|_| End::Gone)
+                }
+            },
+            _ = session_check.tick(), if user.is_some() => {
+                match &user {
+                    Some(user) if !still_signed_in(&live, session_id, user).await => Err(End::SignedOut),
+                    _ => Ok(()),
+                }
+            },
+        };
+        if let Err(end) = step {
+            break end;
+        }
+    };
+    let close = match end {
+        End::Gone => None,
+        End::TooSlow => Some((CLOSE_TOO_SLOW, "too slow: reconnect and catch up")),
+        End::SignedOut => Some((CLOSE_SIGNED_OUT, "signed out")),
+    };
+    if let Some((code, reason)) = close {
+        let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
+        // The client may already be gone; nothing more to do then.
+        let _ = timeout(SEND_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+    }
+}
