@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
     account::ui::provide_account();
     cart::ui::provide_cart();
     wishlist::ui::provide_wishlist();
+    live::ui::provide_live();
     // Only ever runs in the browser: tells tests (and CSS) that the WASM
     // has taken over the server-rendered page.
     Effect::new(|_| {

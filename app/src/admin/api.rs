@@ -11,14 +11,14 @@ use crate::{auth::ssr::require_role, auth::Role, admin::ssr, error::ssr::with_st
 
 /// A window of the order table.
 #[server(endpoint = "admin/orders/window")]
-pub async fn admin_orders(query: OrderQuery) -> Result<OrderPage, AppError> {
+pub async fn admin_orders(#[server(default)] query: OrderQuery) -> Result<OrderPage, AppError> {
     require_role(Role::Admin).await?;
     ssr::list(&app_state()?.db, query).await.map_err(with_status)
 }
 
 /// Orders per status under the table's other filters.
 #[server(endpoint = "admin/orders/counts")]
-pub async fn admin_order_counts(query: OrderQuery) -> Result<Vec<StatusCount>, AppError> {
+pub async fn admin_order_counts(#[server(default)] query: OrderQuery) -> Result<Vec<StatusCount>, AppError> {
     require_role(Role::Admin).await?;
     ssr::counts(&app_state()?.db, query).await.map_err(with_status)
 }
@@ -41,7 +41,7 @@ pub async fn save_order(id: i32, edit: OrderEdit) -> Result<AdminOrder, AppError
 
 /// The KPI cards' figures.
 #[server(endpoint = "admin/kpis")]
-pub async fn admin_kpis(period: KpiPeriod) -> Result<Kpis, AppError> {
+pub async fn admin_kpis(#[server(default)] period: KpiPeriod) -> Result<Kpis, AppError> {
     require_role(Role::Admin).await?;
     ssr::kpis(&app_state()?.db, period, chrono::Utc::now()).await.map_err(with_status)
 }

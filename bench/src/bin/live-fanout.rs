@@ -651,7 +651,8 @@ async fn open(target: &Target, cookie: &HeaderValue) -> Result<Socket, String> {
         .await
         .map_err(|e| format!("subscribe: {e}"))?;
     while let Some(frame) = socket.next().await {
-        let Message::Text(text) = frame.map_err(|e| e.to_string())? else {
+        let Message::Text(text) = frame.map_err(|e| format!("waiting for the snapshot: {e}"))?
+        else {
             continue;
         };
         match serde_json::from_str::<ServerMessage>(text.as_str()) {

@@ -8,7 +8,8 @@ use super::connections::{ConnectionLimits, Refusal};
 use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
@@ -40,8 +41,11 @@ pub async fn serve(
     settings: ServeSettings,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(settings.header_read_timeout);
+    // HTTP/1.1 only, as before; the auto builder is used because its
+    // upgradeable connections (WebSockets) can still shut down gracefully.
+    let mut http = Builder::new(TokioExecutor::new());
+    http.http1().timer(TokioTimer::new()).header_read_timeout(settings.header_read_timeout);
+    let http = Arc::new(http.http1_only());
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -78,9 +82,11 @@ pub async fn serve(
             request.extensions_mut().insert(ConnectInfo(peer));
             request
         });
-        let connection = graceful.watch(http.serve_connection(TokioIo::new(tcp), TowerToHyperService::new(service)));
+        let (http, watcher) = (http.clone(), graceful.watcher());
         tokio::spawn(async move {
-            if let Err(err) = connection.await {
+            // With upgrades: `/ws` turns its connection into a WebSocket.
+            let connection = http.serve_connection_with_upgrades(TokioIo::new(tcp), TowerToHyperService::new(service));
+            if let Err(err) = watcher.watch(connection.into_owned()).await {
                 // Timeouts and clients hanging up: routine at the edge.
                 tracing::debug!(%peer, "connection ended: {err}");
             }

@@ -26,7 +26,7 @@ pub(crate) async fn placed_order(app: &TestApp, email: &str) -> (Client, i64) {
     let sku = variant_with_stock(app, 50).await;
     let client = customer(app, email).await;
     assert_eq!(add(app, &client, &sku, 1).await.0, 200);
-    let (status, id) = checkout(app, &client, &format!("{email}-order"), test_cards::SUCCESS).await;
+    let (status, id) = checkout(app, &client, &format!("order-{}", email.replace(|c: char| !c.is_ascii_alphanumeric(), "-")), test_cards::SUCCESS).await;
     assert_eq!(status, 200, "checkout: {id}");
     (client, id.as_i64().expect("order id"))
 }

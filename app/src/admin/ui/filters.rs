@@ -163,9 +163,10 @@ pub(super) fn Filters(
                 </select>
             </div>
             {keep_params(&initial, &["q", "status", "from", "to", "sort", "dir"])}
-            <noscript>
-                <button type="submit">"Apply"</button>
-            </noscript>
+            // For a browser without JavaScript; hidden once hydrated.
+            <button type="submit" class="no-js-only">
+                "Apply"
+            </button>
         </form>
     }
 }

@@ -45,9 +45,10 @@ pub(super) fn KpiCards(
                             .collect_view()}
                     </select>
                     {keep_params(&params.get_untracked(), &["period"])}
-                    <noscript>
-                        <button type="submit">"Show"</button>
-                    </noscript>
+                    // For a browser without JavaScript; hidden once hydrated.
+                    <button type="submit" class="no-js-only">
+                        "Show"
+                    </button>
                 </form>
             </div>
             <Transition fallback=|| view! { <p>"Loading figures…"</p> }>

@@ -42,7 +42,8 @@ pub(super) fn OrderTable(desk: Desk, query: OrderQuery, page: OrderPage) -> impl
     desk.cache.set(Cache::seeded(generation, &page));
     let owned = StoredValue::new(generation);
     let cache = desk.cache;
-    let ours = move |c: &Cache| c.generation == owned.get_value();
+    // False once this table is gone (an answer arriving after new filters).
+    let ours = move |c: &Cache| owned.try_get_value() == Some(c.generation);
 
     let scroller = NodeRef::<html::Div>::new();
     let scroll_top = RwSignal::new(0i32);
@@ -188,10 +189,7 @@ pub(super) fn OrderTable(desk: Desk, query: OrderQuery, page: OrderPage) -> impl
 #[component]
 fn SlotRow(desk: Desk, position: Memo<u64>, content: Memo<Slot>) -> impl IntoView {
     let button = NodeRef::<html::Button>::new();
-    let row = move || match content.get() {
-        Slot::Row(row) => Some(row),
-        _ => None,
-    };
+    let id = move || content.with(|c| if let Slot::Row(row) = c { Some(row.id) } else { None });
     let text = move |f: fn(&AdminOrderRow) -> String| {
         move || content.with(|c| if let Slot::Row(row) = c { f(row) } else { String::new() })
     };
@@ -202,8 +200,8 @@ fn SlotRow(desk: Desk, position: Memo<u64>, content: Memo<Slot>) -> impl IntoVie
         Slot::Empty => String::new(),
     };
     let edit = move |_| {
-        if let Some(row) = row() {
-            desk.editing.set(Some(Editing { id: row.id, opener: button }));
+        if let Some(id) = untrack(id) {
+            desk.editing.set(Some(Editing { id, opener: button }));
         }
     };
     view! {
@@ -226,8 +224,8 @@ fn SlotRow(desk: Desk, position: Memo<u64>, content: Memo<Slot>) -> impl IntoVie
                 <button
                     type="button"
                     node_ref=button
-                    hidden=move || row().is_none()
-                    aria-label=move || row().map(|r| format!("Edit order #{}", r.id))
+                    hidden=move || id().is_none()
+                    aria-label=move || id().map(|id| format!("Edit order #{id}"))
                     on:click=edit
                 >
                     "Edit"
