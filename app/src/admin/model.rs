@@ -122,6 +122,9 @@ impl OrderQuery {
 pub struct OrderPage {
     /// Orders matching the filters, in all.
     pub total: u64,
+    /// The `orders` topic's last sequence number when this was read;
+    /// subscribe after it.
+    pub seq: i64,
     /// Rows `offset..offset + rows.len()` in the query's order.
     pub rows: Vec<AdminOrderRow>,
 }

@@ -6,6 +6,8 @@ use crate::auth::CurrentUser;
 use crate::admin::model::{AdminOrder, AuditEntry, KpiPeriod, Kpis, OrderEdit, OrderPage, OrderQuery, OrderSort, SortDir, StatusCount};
 use crate::entity::{order, order_audit, user};
 use crate::error::AppError;
+use crate::live::ssr::catch_up::head;
+use crate::live::topic::Topic;
 use crate::money::Money;
 use crate::orders::change::{admin_row, timestamp, update, Change, ChangeError, Services};
 use crate::orders::status::OrderStatus;
@@ -66,6 +68,8 @@ fn filtered(query: &OrderQuery, with_status: bool) -> Result<Select<order::Entit
 /// selects, and how many it selects in all.
 pub async fn list(db: &impl ConnectionTrait, query: OrderQuery) -> Result<OrderPage, AppError> {
     let query = query.normalized();
+    // Read first: an order changed after it reaches the client as an event.
+    let seq = head(db, &Topic::Orders.to_string()).await?;
     let select = filtered(&query, true)?;
     let total = select.clone().count(db).await?;
     let order = match query.dir {
@@ -90,7 +94,7 @@ pub async fn list(db: &impl ConnectionTrait, query: OrderQuery) -> Result<OrderP
         .into_iter()
         .filter_map(|(order, customer)| customer.map(|c| admin_row(&order, &c)))
         .collect();
-    Ok(OrderPage { total, rows })
+    Ok(OrderPage { total, seq, rows })
 }
 
 #[derive(FromQueryResult)]
@@ -151,7 +155,7 @@ pub async fn detail(db: &impl ConnectionTrait, id: i32) -> Result<AdminOrder, Ap
 /// refused with the order as it is now ([`AppError::OrderChanged`]); a
 /// transition the lifecycle forbids is a validation error on `status`.
 pub async fn save(services: Services<'_>, admin: &CurrentUser, id: i32, edit: OrderEdit) -> Result<AdminOrder, AppError> {
-    let change = Change { status: edit.status, tracking_number: edit.tracking_number, notes: edit.notes };
+    let change = Change { status: edit.status, tracking_number: edit.tracking_number, notes: edit.notes, insist: false };
     match update(services, id, Some(edit.version), &change, Some(admin), |_| true).await {
         Ok(_) => detail(services.db, id).await,
         Err(ChangeError::Stale(_)) => Err(AppError::OrderChanged { current: Box::new(detail(services.db, id).await?) }),

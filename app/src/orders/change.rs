@@ -28,6 +28,11 @@ pub struct Change {
     /// `Some("")` clears the tracking number.
     pub tracking_number: Option<String>,
     pub notes: Option<String>,
+    /// The status must move: asking for the one the order already has is
+    /// refused like any other forbidden transition (a customer cancelling
+    /// twice), instead of being a harmless repeat (an admin saving the
+    /// form unchanged).
+    pub insist: bool,
 }
 
 /// Why a change was not made.
@@ -139,7 +144,7 @@ pub async fn apply(
         return Err(ChangeError::Stale(Box::new(order)));
     }
     let mut next = order.clone();
-    if let Some(to) = change.status.filter(|to| *to != order.status) {
+    if let Some(to) = change.status.filter(|to| *to != order.status || change.insist) {
         order.status.transition(to).map_err(|err| AppError::Validation { field: "status".into(), message: format!("{err}.") })?;
         next.status = to;
     }
@@ -310,7 +315,7 @@ async fn refund(payments: &dyn PaymentProvider, order: &order::Model) {
 /// `user` cancels their own order `id`: it is cancelled, restocked,
 /// refunded and announced, or refused if it already shipped.
 pub async fn cancel(services: Services<'_>, user: &CurrentUser, id: i32) -> Result<order::Model, AppError> {
-    let change = Change { status: Some(OrderStatus::Cancelled), ..Change::default() };
+    let change = Change { status: Some(OrderStatus::Cancelled), insist: true, ..Change::default() };
     update(services, id, None, &change, Some(user), |order| order.user_id == user.id).await.map_err(|err| match err {
         ChangeError::Refused(AppError::Validation { message, .. }) => AppError::Conflict(format!("This order cannot be changed: {message}")),
         other => other.into(),

@@ -3,7 +3,7 @@
 //! connection (exactly the missed events, in order), nothing published for
 //! a rolled-back transaction, and sockets ended by signing out.
 
-use crate::admin::{admin, list, placed_order, put, row, ADMIN_EMAIL, ADMIN_PASSWORD};
+use crate::admin::{admin, placed_order, put, row, ADMIN_EMAIL, ADMIN_PASSWORD};
 use crate::checkout::customer;
 use crate::helpers::{on_both_backends, TestApp};
 use app::live::protocol::{EventBody, ServerMessage};

@@ -15,6 +15,7 @@ mod head;
 mod helpers;
 mod idempotency;
 mod live;
+mod outbox;
 mod payments;
 mod process;
 mod production;

@@ -273,7 +273,7 @@ mod tests {
     }
 
     fn page(total: u64, ids: std::ops::Range<i32>) -> OrderPage {
-        OrderPage { total, rows: ids.rev().map(|id| row(id, 1, &format!("2026-11-{:02}T00:00:00Z", 1 + id % 20))).collect() }
+        OrderPage { total, seq: 0, rows: ids.rev().map(|id| row(id, 1, &format!("2026-11-{:02}T00:00:00Z", 1 + id % 20))).collect() }
     }
 
     #[test]
