@@ -142,7 +142,7 @@ pub(super) fn OrderTable(desk: Desk, query: OrderQuery, page: OrderPage) -> impl
         });
         desk.refresh_soon();
     };
-    use_live_topic(Topic::Orders, None::<i64> /*SEQ*/, on_event, on_resync);
+    use_live_topic(Topic::Orders, Some(page.seq), on_event, on_resync);
 
     let px = move |pixels: i64| mounted.get().then(|| format!("{pixels}px"));
     let spacer_height = move || px(i64::try_from(total.get()).unwrap_or(i64::MAX / 64) * i64::from(ROW_HEIGHT));
