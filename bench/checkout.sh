@@ -46,7 +46,7 @@ if ((build)); then
         exit 1
     fi
     echo "==> cargo leptos build --release"
-    cargo leptos build --release
+    bash deploy/build.sh --release
     echo "==> cargo build --release -p bench"
     cargo build --release -p bench
 fi

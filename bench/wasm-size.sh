@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Prints the size of the client bundle (bazaar.wasm + bazaar.js): raw,
-# gzip -9 and, if the `brotli` CLI is installed, brotli -q 11.
+# Prints what a browser downloads for the storefront's first load (the main
+# WASM, its JS glue and the split loader) and, separately, each lazily
+# loaded chunk (the admin desk): raw, gzip -9 and brotli -q 11 bytes.
 #
-# Usage: bench/wasm-size.sh [--no-build]
-#   Without --no-build it first runs `cargo leptos build --release`.
+# Usage: bench/wasm-size.sh [--no-build] [--unsplit]
+#   Without --no-build it first runs `deploy/build.sh --release`.
+#   --unsplit also builds the same code without `--split` (into
+#   target/site-unsplit) and prints its single bundle: what the first load
+#   would be if the admin desk were not split off.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,13 +15,13 @@ cd "$REPO_ROOT"
 # wasm-opt from npm (deploy/setup.sh --wasm-opt); Debian's breaks hydration.
 export PATH="$REPO_ROOT/target/tools/node_modules/.bin:$PATH"
 
-PKG_DIR="target/site/pkg"
-build=1
+build=1 unsplit=0
 for arg in "$@"; do
     case "$arg" in
         --no-build) build=0 ;;
+        --unsplit) unsplit=1 ;;
         -h | --help)
-            sed -n '2,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -32,49 +36,60 @@ if ((build)); then
         echo "run deploy/start.sh once first to install the toolchain" >&2
         exit 1
     fi
-    cargo leptos build --release
+    bash deploy/build.sh --release
 fi
-
-# cargo-leptos names the module <output-name>.wasm; older versions used _bg.wasm.
-wasm="$PKG_DIR/bazaar.wasm"
-[[ -f "$wasm" ]] || wasm="$PKG_DIR/bazaar_bg.wasm"
-files=("$wasm" "$PKG_DIR/bazaar.js")
-for f in "${files[@]}"; do
-    if [[ ! -f "$f" ]]; then
-        echo "missing $f (build with cargo leptos build --release first)" >&2
-        exit 1
-    fi
-done
 
 have_brotli=0
 command -v brotli >/dev/null 2>&1 && have_brotli=1
+((have_brotli)) || echo "(install the brotli CLI, e.g. apt-get install brotli, to also see brotli sizes)"
 
 kib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1024 }'; }
 
-row() { # name raw gz [br]
-    if ((have_brotli)); then
-        printf '%-22s %10s %9s   %10s %9s   %10s %9s\n' "$1" "$2" "$(kib "$2")" "$3" "$(kib "$3")" "$4" "$(kib "$4")"
-    else
-        printf '%-22s %10s %9s   %10s %9s\n' "$1" "$2" "$(kib "$2")" "$3" "$(kib "$3")"
-    fi
+header() {
+    printf '\n%s\n' "$1"
+    printf '  %-46s %10s %9s %10s %9s %10s %9s\n' file "raw B" "raw KiB" "gzip-9 B" "gzip KiB" "brotli B" "br KiB"
 }
 
-if ((have_brotli)); then
-    printf '%-22s %10s %9s   %10s %9s   %10s %9s\n' file "raw B" "raw KiB" "gzip-9 B" "gzip KiB" "brotli B" "br KiB"
-else
-    printf '%-22s %10s %9s   %10s %9s\n' file "raw B" "raw KiB" "gzip-9 B" "gzip KiB"
+# Prints one row per file and a total row; the totals land in TOTALS.
+measure() {
+    local total_raw=0 total_gz=0 total_br=0 f raw gz br
+    for f in "$@"; do
+        raw=$(wc -c <"$f")
+        gz=$(gzip -9 -c "$f" | wc -c)
+        br=0
+        ((have_brotli)) && br=$(brotli -c -q 11 "$f" | wc -c)
+        total_raw=$((total_raw + raw)) total_gz=$((total_gz + gz)) total_br=$((total_br + br))
+        printf '  %-46s %10s %9s %10s %9s %10s %9s\n' "$(basename "$f")" "$raw" "$(kib "$raw")" "$gz" "$(kib "$gz")" "$br" "$(kib "$br")"
+    done
+    printf '  %-46s %10s %9s %10s %9s %10s %9s\n' total "$total_raw" "$(kib "$total_raw")" "$total_gz" "$(kib "$total_gz")" "$total_br" "$(kib "$total_br")"
+    TOTALS=("$total_raw" "$total_gz" "$total_br")
+}
+
+pkg="target/site/pkg"
+first_load=("$pkg/bazaar.wasm" "$pkg/bazaar.js")
+for f in "$pkg"/__wasm_split*.js; do
+    [[ -f "$f" ]] && first_load+=("$f")
+done
+for f in "${first_load[@]}"; do
+    [[ -f "$f" ]] || { echo "missing $f (build with deploy/build.sh --release first)" >&2; exit 1; }
+done
+header "Storefront first load (split build, $pkg)"
+measure "${first_load[@]}"
+split_totals=("${TOTALS[@]}")
+
+chunks=("$pkg"/split_*.wasm)
+if [[ -f "${chunks[0]}" ]]; then
+    header "Lazily loaded chunks (fetched when a lazy route opens)"
+    measure "${chunks[@]}"
 fi
 
-total_raw=0 total_gz=0 total_br=0
-for f in "${files[@]}"; do
-    raw=$(wc -c <"$f")
-    gz=$(gzip -9 -c "$f" | wc -c)
-    br=0
-    if ((have_brotli)); then
-        br=$(brotli -c -q 11 "$f" | wc -c)
-    fi
-    total_raw=$((total_raw + raw)) total_gz=$((total_gz + gz)) total_br=$((total_br + br))
-    row "$(basename "$f")" "$raw" "$gz" "$br"
-done
-row total "$total_raw" "$total_gz" "$total_br"
-((have_brotli)) || echo "(install the brotli CLI to also see brotli sizes)"
+if ((unsplit)); then
+    site="target/site-unsplit"
+    LEPTOS_SITE_ROOT="$site" cargo leptos build --release --frontend-only >/dev/null
+    header "The same code unsplit: one bundle ($site/pkg)"
+    measure "$site/pkg/bazaar.wasm" "$site/pkg/bazaar.js"
+    printf '\nSplit first load / unsplit bundle: raw %s, gzip %s, brotli %s\n' \
+        "$(awk -v a="${split_totals[0]}" -v b="${TOTALS[0]}" 'BEGIN { printf "%.3f", a / b }')" \
+        "$(awk -v a="${split_totals[1]}" -v b="${TOTALS[1]}" 'BEGIN { printf "%.3f", a / b }')" \
+        "$(awk -v a="${split_totals[2]}" -v b="${TOTALS[2]:-1}" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }')"
+fi

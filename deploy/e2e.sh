@@ -2,7 +2,7 @@
 # Runs the Playwright suite against the debug build on a fresh database:
 # `e2e.sh sqlite` or `e2e.sh postgres`, optionally followed by spec-file
 # filters (e.g. `e2e.sh postgres checkout`) to run only those journeys.
-# Expects `cargo leptos build` done.
+# Expects `deploy/build.sh` done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/leptos-env.sh

@@ -8,7 +8,7 @@ bash deploy/setup.sh --wasm-opt
 export PATH="$PWD/target/tools/node_modules/.bin:$PATH"
 
 printf '\n==> Building Bazaar (release; the first build takes about 5 minutes)\n'
-cargo leptos build --release
+bash deploy/build.sh --release
 
 export LEPTOS_OUTPUT_NAME=bazaar
 export LEPTOS_SITE_ROOT=target/site

@@ -18,7 +18,7 @@ printf '\n==> Integration tests (real server on a free port; SQLite and PostgreS
 cargo test -p server
 
 printf '\n==> Building the app for the browser tests\n'
-cargo leptos build
+bash deploy/build.sh
 
 bash deploy/e2e.sh sqlite
 # On PostgreSQL only the journeys whose behaviour depends on the database

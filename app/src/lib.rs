@@ -25,7 +25,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -88,7 +88,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orders") view=orders::ui::OrdersPage ssr=SsrMode::Async />
                     <Route path=path!("/orders/:id") view=orders::ui::OrderPage ssr=SsrMode::Async />
                     <Route path=path!("/wishlist") view=wishlist::ui::WishlistPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin") view=admin::ui::AdminPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view={Lazy::<admin::route::AdminRoute>::new()} ssr=SsrMode::Async />
                 </Routes>
             </main>
             <ui::layout::Footer />

@@ -2,6 +2,10 @@
 //! runs an operator's command (`server create-admin EMAIL`,
 //! `server seed-orders N`; see `cli`).
 
+// Release builds (without `--cfg erase_components`) type the admin desk's
+// nested views deeper than the default limit allows.
+#![recursion_limit = "256"]
+
 use server::cli::{self, Command};
 use server::{config::Config, Application};
 use std::process::ExitCode;

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod model;
+pub mod route;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod ui;
