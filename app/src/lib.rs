@@ -1,6 +1,10 @@
 //! Bazaar's application: routes, pages, server functions and the typed
 //! models they share between the server and the hydrated browser.
 
+// Release builds (without `--cfg erase_components`) type the admin desk's
+// nested views deeper than the default limit allows.
+#![recursion_limit = "256"]
+
 pub mod account;
 pub mod admin;
 pub mod auth;

@@ -164,6 +164,22 @@ test('the admin sees the KPI cards and a virtualized order table', async ({ page
     await expect(table.getByRole('rowheader').filter({ hasText: /^#\d+$/ }).first()).toBeVisible();
     expect(await rows.count(), 'row elements after scrolling').toBeLessThanOrEqual(30);
   }
+
+  // Filters live in the URL and re-read the table on the server.
+  const statusFilter = page.getByLabel('Status filter', { exact: true });
+  const shipped = (await statusFilter.getByRole('option', { name: /^Shipped \([\d,]+\)$/ }).innerText()).trim();
+  const shippedCount = Number(shipped.replace(/[^\d]/g, ''));
+  await statusFilter.selectOption({ label: shipped });
+  await expect(page).toHaveURL(/[?&]status=shipped(&|$)/);
+  await expect(count).toHaveText(shippedCount === 1 ? '1 order' : `${shippedCount.toLocaleString('en-US')} orders`);
+  await page.getByLabel('Sort by', { exact: true }).selectOption({ label: 'Total' });
+  await expect(page).toHaveURL(/[?&]sort=total(&|$)/);
+  await expect(page.getByLabel('Order', { exact: true }).getByRole('option')).toHaveText(['Descending', 'Ascending']);
+  const search = page.getByLabel('Search orders', { exact: true });
+  await expect(search).toHaveAttribute('placeholder', 'Order number, name or email');
+  await search.fill('no such customer anywhere');
+  await expect(page).toHaveURL(/[?&]q=no(\+|%20)such/);
+  await expect(count).toHaveText('0 orders');
 });
 
 test('two admins edit one order: conflicts are shown, never overwritten silently', async ({ page, browser }) => {

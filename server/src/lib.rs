@@ -1,15 +1,15 @@
 //! The Bazaar server: configuration, database, demo data and the axum
 //! application that serves the Leptos storefront and its server functions.
 
+// Release builds (without `--cfg erase_components`) type the admin desk's
+// nested views deeper than the default limit allows.
+#![recursion_limit = "256"]
+
 pub mod api_input;
 pub mod cli;
 pub mod config;
 pub mod csrf;
 pub mod db;
-// Release builds (without `--cfg erase_components`) type the admin desk's
-// nested views deeper than the default limit allows.
-#![recursion_limit = "256"]
-
 pub mod admin_api;
 pub mod edge;
 pub mod live;
