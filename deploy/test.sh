@@ -22,6 +22,7 @@ bash deploy/build.sh
 
 bash deploy/e2e.sh sqlite
 # On PostgreSQL only the journeys whose behaviour depends on the database
-# (stock, orders, sessions, addresses); the rest is the same code twice.
-bash deploy/e2e.sh postgres checkout sessions wishlist
+# (stock, orders, sessions, addresses, the admin desk and its live events);
+# the rest is the same code twice.
+bash deploy/e2e.sh postgres checkout sessions wishlist admin
 printf '\nAll tests passed.\n'

@@ -30,6 +30,11 @@ const SESSION_CHECK: Duration = Duration::from_secs(5);
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 /// Largest client message: a subscribe is a few dozen bytes.
 const MAX_MESSAGE_BYTES: usize = 16 * 1024;
+/// Read buffer per socket. axum's default (128 KiB, zero-filled on use)
+/// was nearly all of a socket's memory, for messages of a few dozen bytes.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+/// Unsent bytes a socket may hold before writes fail and it is closed.
+const MAX_WRITE_BUFFER_BYTES: usize = 1024 * 1024;
 
 /// Close codes (4000–4999 are the application's).
 const CLOSE_TOO_SLOW: u16 = 4008;
@@ -46,7 +51,10 @@ pub async fn upgrade(State(live): State<LiveState>, session: Session, ws: WebSoc
         }
     };
     let session_id = session.id();
-    ws.max_message_size(MAX_MESSAGE_BYTES).on_upgrade(move |socket| run(socket, live, user, session_id))
+    ws.max_message_size(MAX_MESSAGE_BYTES)
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES)
+        .on_upgrade(move |socket| run(socket, live, user, session_id))
 }
 
 type Sink = SplitSink<WebSocket, Message>;
