@@ -71,19 +71,7 @@ else
     DB_LABEL="fresh SQLite file in $TMP_DIR"
 fi
 
-cleanup() {
-    local status=$?
-    if [[ -n "$BENCH_PID" ]]; then
-        kill "$BENCH_PID" 2>/dev/null || true
-        wait "$BENCH_PID" 2>/dev/null || true
-    fi
-    stop_process "$SERVER_PID"
-    rm -rf "$TMP_DIR"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+install_cleanup
 
 echo "==> starting $SERVER_BIN on $BASE_URL (database: $DB_LABEL; log in $SERVER_LOG)"
 LEPTOS_SITE_ROOT=target/site \

@@ -59,3 +59,23 @@ describe_commit() {
     git diff --quiet HEAD 2>/dev/null || commit+=" (dirty)"
     echo "$commit"
 }
+
+# On exit or interrupt: stops the measuring tool (BENCH_PID) and the server
+# (SERVER_PID), removes TMP_DIR and keeps the exit status. Set the three
+# (empty until they exist) before calling `install_cleanup`.
+cleanup() {
+    local status=$?
+    if [[ -n "${BENCH_PID:-}" ]]; then
+        kill "$BENCH_PID" 2>/dev/null || true
+        wait "$BENCH_PID" 2>/dev/null || true
+    fi
+    stop_process "${SERVER_PID:-}"
+    [[ -n "${TMP_DIR:-}" ]] && rm -rf "$TMP_DIR"
+    exit "$status"
+}
+
+install_cleanup() {
+    trap cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}

@@ -78,19 +78,7 @@ TMP_DIR="$(mktemp -d -t bazaar-live.XXXXXX)"
 SERVER_PID=""
 BENCH_PID=""
 
-cleanup() {
-    local status=$?
-    if [[ -n "$BENCH_PID" ]]; then
-        kill "$BENCH_PID" 2>/dev/null || true
-        wait "$BENCH_PID" 2>/dev/null || true
-    fi
-    stop_process "$SERVER_PID"
-    rm -rf "$TMP_DIR"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+install_cleanup
 
 start_server() {
     local run=$1 log=$2
