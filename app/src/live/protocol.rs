@@ -53,6 +53,9 @@ pub enum EventBody {
     /// An order's status or tracking changed (topic `order:{id}`): what
     /// its customer sees.
     OrderUpdated(OrderUpdate),
+    /// An order was placed or its status moved (topic `kpi`): the KPI
+    /// figures changed.
+    KpiChanged(KpiChange),
     /// An email was queued (topic `outbox`, server-internal).
     EmailQueued,
 }
@@ -63,9 +66,17 @@ impl EventBody {
         match self {
             EventBody::OrderSynced(_) => "ORDER_SYNCED",
             EventBody::OrderUpdated(_) => "ORDER_UPDATED",
+            EventBody::KpiChanged(_) => "KPI_CHANGED",
             EventBody::EmailQueued => "EMAIL_QUEUED",
         }
     }
+}
+
+/// Which order moved the KPI figures, and to what status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KpiChange {
+    pub order_id: i32,
+    pub status: OrderStatus,
 }
 
 /// The customer-visible part of an order change.

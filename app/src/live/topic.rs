@@ -10,6 +10,9 @@ pub enum Topic {
     Orders,
     /// One order's status and tracking (its customer and admins).
     Order(i32),
+    /// Something the KPI cards count changed: an order was placed or its
+    /// status moved (admins only).
+    Kpi,
     /// Emails queued in the outbox; the server's mail worker listens, no
     /// client may subscribe.
     Outbox,
@@ -26,6 +29,7 @@ impl FromStr for Topic {
     fn from_str(name: &str) -> Result<Self, UnknownTopic> {
         match name {
             "orders" => Ok(Topic::Orders),
+            "kpi" => Ok(Topic::Kpi),
             "outbox" => Ok(Topic::Outbox),
             _ => name
                 .strip_prefix("order:")
@@ -42,6 +46,7 @@ impl fmt::Display for Topic {
         match self {
             Topic::Orders => f.write_str("orders"),
             Topic::Order(id) => write!(f, "order:{id}"),
+            Topic::Kpi => f.write_str("kpi"),
             Topic::Outbox => f.write_str("outbox"),
         }
     }
@@ -53,14 +58,14 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for topic in [Topic::Orders, Topic::Order(42), Topic::Outbox] {
+        for topic in [Topic::Orders, Topic::Order(42), Topic::Kpi, Topic::Outbox] {
             assert_eq!(topic.to_string().parse::<Topic>(), Ok(topic));
         }
     }
 
     #[test]
     fn unknown_names_are_refused() {
-        for name in ["", "order:", "order:x", "order:0", "order:-3", "Orders", "kpi"] {
+        for name in ["", "order:", "order:x", "order:0", "order:-3", "Orders", "KPI"] {
             assert!(name.parse::<Topic>().is_err(), "{name}");
         }
     }

@@ -11,7 +11,7 @@ use crate::checkout::payment::PaymentProvider;
 use crate::checkout::retry::{is_transient, MAX_ATTEMPTS};
 use crate::entity::{order, order_audit, order_item, user, variant};
 use crate::error::AppError;
-use crate::live::protocol::{EventBody, OrderUpdate};
+use crate::live::protocol::{EventBody, KpiChange, OrderUpdate};
 use crate::live::ssr::{record, EventBus, Recorded};
 use crate::live::topic::Topic;
 use crate::mail::ssr::{enqueue, Email};
@@ -110,23 +110,28 @@ fn email_for(order: &order::Model, customer: &user::Model) -> Option<Email> {
 }
 
 /// Records the events of `order` after a change in `db`'s transaction:
-/// the admin table's row on `orders` and, when `customer_visible`, the
-/// status and tracking on `order:{id}`.
-pub async fn record_events(
+/// the admin table's row on `orders`; when `customer_visible`, the status
+/// and tracking on `order:{id}`; when `status_moved`, a `kpi` change.
+async fn record_events(
     db: &impl ConnectionTrait,
     order: &order::Model,
     customer: &user::Model,
     customer_visible: bool,
+    status_moved: bool,
 ) -> Result<Recorded, AppError> {
     let mut recorded = Recorded::default();
-    // Always `order:{id}` before `orders`: every transaction takes topic
-    // counters in the same order, so none waits on another in a cycle.
+    // Always `order:{id}`, then `orders`, then `kpi`: every transaction
+    // takes topic counters in the same order, so none waits on another in
+    // a cycle.
     if customer_visible {
         let update =
             OrderUpdate { id: order.id, version: order.version, status: order.status, tracking_number: order.tracking_number.clone() };
         recorded.push(record(db, Topic::Order(order.id), EventBody::OrderUpdated(update)).await?);
     }
     recorded.push(record(db, Topic::Orders, EventBody::OrderSynced(admin_row(order, customer))).await?);
+    if status_moved {
+        recorded.push(record(db, Topic::Kpi, EventBody::KpiChanged(KpiChange { order_id: order.id, status: order.status })).await?);
+    }
     Ok(recorded)
 }
 
@@ -233,7 +238,7 @@ pub async fn apply(
         }
     }
     let customer_visible = next.status != order.status || next.tracking_number != order.tracking_number;
-    recorded.extend(record_events(db, &next, &customer, customer_visible).await?);
+    recorded.extend(record_events(db, &next, &customer, customer_visible, next.status != order.status).await?);
     Ok((next, recorded))
 }
 

@@ -103,6 +103,8 @@ async fn topics_are_authorized_from_the_session(app: TestApp) {
     let mut socket = bob.socket(&app).await;
     subscribe(&mut socket, "orders", None).await;
     assert!(refused(next(&mut socket).await, "orders").contains("permission"));
+    subscribe(&mut socket, "kpi", None).await;
+    assert!(refused(next(&mut socket).await, "kpi").contains("permission"));
     let topic = format!("order:{a_order}");
     subscribe(&mut socket, &topic, None).await;
     assert!(refused(next(&mut socket).await, &topic).contains("not found"));
@@ -122,6 +124,7 @@ async fn topics_are_authorized_from_the_session(app: TestApp) {
     let staff = Visitor::sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let mut socket = staff.socket(&app).await;
     subscribed(&mut socket, "orders").await;
+    subscribed(&mut socket, "kpi").await;
     subscribed(&mut socket, &topic).await;
 }
 
@@ -138,7 +141,16 @@ async fn changes_arrive_live_and_in_order(app: TestApp) {
     let staff = Visitor::sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let mut socket = staff.socket(&app).await;
     let head = subscribed(&mut socket, "orders").await;
+    let mut figures = staff.socket(&app).await;
+    subscribed(&mut figures, "kpi").await;
     let (shopper, id) = placed_order(&app, "live@example.com").await;
+    match next(&mut figures).await {
+        ServerMessage::Event(event) => assert!(
+            matches!(event.body, EventBody::KpiChanged(ref change) if i64::from(change.order_id) == id),
+            "a placed order moves the KPIs: {event:?}"
+        ),
+        other => panic!("KPI_CHANGED expected, got {other:?}"),
+    }
     match next(&mut socket).await {
         ServerMessage::Event(event) => {
             assert_eq!((event.topic.as_str(), event.seq), ("orders", head + 1));

@@ -3,7 +3,10 @@
 use super::format::{average_delivery, revenue, thousands};
 use super::params::DeskParams;
 use crate::admin::model::{KpiPeriod, Kpis};
+use super::{Debouncer, REFRESH_DELAY};
 use crate::error::AppError;
+use crate::live::topic::Topic;
+use crate::live::ui::use_live_topic;
 use leptos::prelude::*;
 
 /// Hidden copies of the URL's other parameters, so that a form submitted
@@ -18,7 +21,8 @@ pub(super) fn keep_params(params: &DeskParams, except: &[&str]) -> impl IntoView
 }
 
 /// "Total orders", "Active shipments", "Revenue" and "Average delivery
-/// time" for the period the URL names (`period=`).
+/// time" for the period the URL names (`period=`), read again (debounced)
+/// whenever the live `kpi` topic says an order was placed or moved.
 #[component]
 pub(super) fn KpiCards(
     kpis: Resource<Result<Kpis, AppError>>,
@@ -27,6 +31,8 @@ pub(super) fn KpiCards(
     choose: Callback<KpiPeriod>,
     params: Memo<DeskParams>,
 ) -> impl IntoView {
+    let reread = Debouncer::new(REFRESH_DELAY);
+    use_live_topic(Topic::Kpi, None, move |_| reread.call(move || kpis.refetch()), move || kpis.refetch());
     let on_change = move |ev: leptos::ev::Event| {
         if let Some(period) = KpiPeriod::from_key(&event_target_value(&ev)) {
             choose.run(period);

@@ -85,7 +85,7 @@ pub(crate) struct Desk {
     pub cache: RwSignal<cache::Cache>,
     /// The latest `ORDER_SYNCED` row, for the open dialog.
     pub synced: RwSignal<Option<AdminOrderRow>>,
-    /// Moves to re-read the KPI cards and the status counts.
+    /// Moves to re-read the status counts.
     pub refresh: RwSignal<u32>,
     refresher: Debouncer,
     /// The order in the edit dialog, if it is open.
@@ -93,7 +93,7 @@ pub(crate) struct Desk {
 }
 
 impl Desk {
-    /// Re-reads the KPI cards and status counts shortly (debounced).
+    /// Re-reads the status counts shortly (debounced).
     pub fn refresh_soon(&self) {
         let refresh = self.refresh;
         self.refresher.call(move || refresh.update(|n| *n = n.wrapping_add(1)));
@@ -146,7 +146,8 @@ impl DeskData {
             move || (counts_query.get(), refresh.get()),
             move |(query, _)| for_admin(user, move || admin_order_counts(query)),
         );
-        let kpis = Resource::new(move || (period.get(), refresh.get()), move |(period, _)| for_admin(user, move || admin_kpis(period)));
+        // Re-read on the live `kpi` topic (see `kpis::KpiCards`).
+        let kpis = Resource::new(move || period.get(), move |period| for_admin(user, move || admin_kpis(period)));
         DeskData { params, refresh, first, counts, kpis }
     }
 }
