@@ -43,17 +43,17 @@ async fn admin(state: &AppState, session: &Session) -> Result<CurrentUser, Respo
     }
 }
 
-fn bad(message: String) -> Response {
-    api_error(AppError::BadRequest(message))
+fn bad(message: String) -> AppError {
+    AppError::BadRequest(message)
 }
 
 /// A status written as in the API (`SHIPPED`) or in any case.
-fn status(value: &str) -> Result<OrderStatus, Response> {
+fn status(value: &str) -> Result<OrderStatus, AppError> {
     serde_json::from_value(json!(value.trim().to_uppercase()))
         .map_err(|_| bad(format!("`status` must be one of pending, confirmed, shipped, delivered or cancelled, not \"{value}\".")))
 }
 
-fn number(params: &HashMap<String, String>, name: &str) -> Result<Option<u32>, Response> {
+fn number(params: &HashMap<String, String>, name: &str) -> Result<Option<u32>, AppError> {
     params
         .get(name)
         .filter(|v| !v.trim().is_empty())
@@ -62,7 +62,7 @@ fn number(params: &HashMap<String, String>, name: &str) -> Result<Option<u32>, R
 }
 
 /// The query string as an [`OrderQuery`], or a 400 naming what is wrong.
-fn order_query(params: &HashMap<String, String>) -> Result<OrderQuery, Response> {
+fn order_query(params: &HashMap<String, String>) -> Result<OrderQuery, AppError> {
     let text = |name: &str| params.get(name).cloned().filter(|v| !v.trim().is_empty());
     let sort = match text("sort") {
         None => OrderSort::default(),
@@ -93,7 +93,7 @@ async fn list(State(state): State<AppState>, session: Session, Query(params): Qu
     }
     let query = match order_query(&params) {
         Ok(query) => query,
-        Err(bad) => return bad,
+        Err(bad) => return api_error(bad),
     };
     match ssr::list(&state.db, query).await {
         Ok(page) => Json(page).into_response(),
@@ -132,14 +132,14 @@ async fn save(
     };
     let body = match body {
         Ok(Json(body)) => body,
-        Err(rejection) => return bad(format!("The body must be a JSON object: {}", rejection.body_text())),
+        Err(rejection) => return api_error(bad(format!("The body must be a JSON object: {}", rejection.body_text()))),
     };
     let Some(version) = body.version.or_else(|| if_match(&headers)) else {
-        return bad("Send the version you edited, as `version` in the body or in `If-Match`.".into());
+        return api_error(bad("Send the version you edited, as `version` in the body or in `If-Match`.".into()));
     };
     let status = match body.status.as_deref().map(status).transpose() {
         Ok(status) => status,
-        Err(bad) => return bad,
+        Err(bad) => return api_error(bad),
     };
     let edit = OrderEdit { version, status, tracking_number: body.tracking_number, notes: body.notes };
     match ssr::save((&state).into(), &admin, id, edit).await {

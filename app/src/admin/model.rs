@@ -265,7 +265,7 @@ mod tests {
         }
         for period in KpiPeriod::ALL {
             assert_eq!(KpiPeriod::from_key(period.key()), Some(period));
-            assert_eq!(serde_json::to_value(period).unwrap(), serde_json::json!(period.key()));
+            assert_eq!(serde_json::to_value(period).expect("a period serializes"), serde_json::json!(period.key()));
         }
     }
 }

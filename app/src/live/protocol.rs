@@ -100,20 +100,20 @@ mod tests {
             seq: 3,
             body: EventBody::OrderUpdated(OrderUpdate { id: 7, version: 2, status: OrderStatus::Shipped, tracking_number: Some("1Z".into()) }),
         });
-        let wire = serde_json::to_value(&event).unwrap();
+        let wire = serde_json::to_value(&event).expect("an event serializes");
         assert_eq!(
             wire,
             json!({"type": "event", "topic": "order:7", "seq": 3, "kind": "ORDER_UPDATED",
                    "payload": {"id": 7, "version": 2, "status": "SHIPPED", "tracking_number": "1Z"}})
         );
-        assert_eq!(serde_json::from_value::<ServerMessage>(wire).unwrap(), event);
+        assert_eq!(serde_json::from_value::<ServerMessage>(wire).expect("and reads back"), event);
     }
 
     #[test]
     fn client_messages_read_as_documented() {
-        let subscribe: ClientMessage = serde_json::from_str(r#"{"type":"subscribe","topic":"orders","after":12}"#).unwrap();
+        let subscribe: ClientMessage = serde_json::from_str(r#"{"type":"subscribe","topic":"orders","after":12}"#).expect("a subscribe");
         assert_eq!(subscribe, ClientMessage::Subscribe { topic: "orders".into(), after: Some(12) });
-        let fresh: ClientMessage = serde_json::from_str(r#"{"type":"subscribe","topic":"orders"}"#).unwrap();
+        let fresh: ClientMessage = serde_json::from_str(r#"{"type":"subscribe","topic":"orders"}"#).expect("a subscribe without after");
         assert_eq!(fresh, ClientMessage::Subscribe { topic: "orders".into(), after: None });
     }
 }

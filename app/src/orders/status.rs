@@ -108,7 +108,7 @@ mod tests {
                 assert_eq!(from.can_become(to), allowed.contains(&(from, to)), "{from} → {to}");
             }
         }
-        let err = Delivered.transition(Pending).unwrap_err();
+        let err = Delivered.transition(Pending).expect_err("refused");
         assert_eq!(err.to_string(), "an order cannot go from Delivered to Pending");
     }
 
