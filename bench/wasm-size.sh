@@ -3,11 +3,14 @@
 # WASM, its JS glue and the split loader) and, separately, each lazily
 # loaded chunk (the admin desk): raw, gzip -9 and brotli -q 11 bytes.
 #
-# Usage: bench/wasm-size.sh [--no-build] [--unsplit]
+# Usage: bench/wasm-size.sh [--no-build] [--unsplit] [--baseline REV]
 #   Without --no-build it first runs `deploy/build.sh --release`.
 #   --unsplit also builds the same code without `--split` (into
 #   target/site-unsplit) and prints its single bundle: what the first load
 #   would be if the admin desk were not split off.
+#   --baseline REV also builds commit REV's browser bundle (release, in a
+#   git worktree under target/baseline; the first time takes minutes) and
+#   prints the split first load's ratio to it.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,13 +18,19 @@ cd "$REPO_ROOT"
 # wasm-opt from npm (deploy/setup.sh --wasm-opt); Debian's breaks hydration.
 export PATH="$REPO_ROOT/target/tools/node_modules/.bin:$PATH"
 
-build=1 unsplit=0
-for arg in "$@"; do
+build=1 unsplit=0 baseline=""
+while (($#)); do
+    arg=$1
+    shift
     case "$arg" in
         --no-build) build=0 ;;
         --unsplit) unsplit=1 ;;
+        --baseline)
+            baseline="${1:?--baseline needs a commit}"
+            shift
+            ;;
         -h | --help)
-            sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -92,4 +101,24 @@ if ((unsplit)); then
         "$(awk -v a="${split_totals[0]}" -v b="${TOTALS[0]}" 'BEGIN { printf "%.3f", a / b }')" \
         "$(awk -v a="${split_totals[1]}" -v b="${TOTALS[1]}" 'BEGIN { printf "%.3f", a / b }')" \
         "$(awk -v a="${split_totals[2]}" -v b="${TOTALS[2]:-1}" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }')"
+fi
+
+ratio() { # part whole
+    awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'
+}
+
+if [[ -n "$baseline" ]]; then
+    tree="target/baseline/$(git rev-parse --short "$baseline")"
+    if [[ ! -d "$tree" ]]; then
+        git worktree add --detach "$tree" "$baseline" >/dev/null
+    fi
+    (cd "$tree" && cargo leptos build --release --frontend-only >/dev/null)
+    header "Baseline $baseline: first load ($tree/target/site/pkg)"
+    base_files=("$tree/target/site/pkg/bazaar.wasm" "$tree/target/site/pkg/bazaar.js")
+    for f in "$tree"/target/site/pkg/__wasm_split*.js; do
+        [[ -f "$f" ]] && base_files+=("$f")
+    done
+    measure "${base_files[@]}"
+    printf '\nSplit first load / baseline first load: raw %s, gzip %s, brotli %s\n' \
+        "$(ratio "${split_totals[0]}" "${TOTALS[0]}")" "$(ratio "${split_totals[1]}" "${TOTALS[1]}")" "$(ratio "${split_totals[2]}" "${TOTALS[2]}")"
 fi
