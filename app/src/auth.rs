@@ -47,6 +47,13 @@ pub struct CurrentUser {
     pub role: Role,
 }
 
+impl CurrentUser {
+    /// Whether the user may act as `role`: admins hold every role.
+    pub fn holds(&self, role: Role) -> bool {
+        self.role == role || self.role == Role::Admin
+    }
+}
+
 /// The signed-in user, or `None`.
 #[server(endpoint = "auth/me")]
 pub async fn me() -> Result<Option<CurrentUser>, AppError> {
@@ -154,11 +161,17 @@ pub mod ssr {
     /// one is signed in, `Forbidden` (403) when they lack it. Admins hold every
     /// role.
     pub async fn require_role(role: Role) -> Result<CurrentUser, AppError> {
-        let user = require_user().await?;
-        if user.role == role || user.role == Role::Admin {
-            Ok(user)
-        } else {
-            Err(with_status(AppError::Forbidden))
+        authorize(current_user().await?, role).map_err(with_status)
+    }
+
+    /// `user` if they hold `role`; `Unauthorized` when there is no user,
+    /// `Forbidden` when they lack it. The one rule behind every role check,
+    /// also for handlers outside a Leptos context (`/api/admin/orders`).
+    pub fn authorize(user: Option<CurrentUser>, role: Role) -> Result<CurrentUser, AppError> {
+        match user {
+            Some(user) if user.holds(role) => Ok(user),
+            Some(_) => Err(AppError::Forbidden),
+            None => Err(AppError::Unauthorized),
         }
     }
 

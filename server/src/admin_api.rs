@@ -12,7 +12,7 @@
 
 use crate::api_input::api_error;
 use app::auth::{CurrentUser, Role};
-use app::auth::ssr::user_of_session;
+use app::auth::ssr::{authorize, user_of_session};
 use app::admin::model::{OrderEdit, OrderQuery, OrderSort, SortDir};
 use app::admin::ssr;
 use app::error::AppError;
@@ -35,12 +35,10 @@ pub fn routes() -> Router<AppState> {
 
 /// The session's user if an admin; 401 or 403 otherwise.
 async fn admin(state: &AppState, session: &Session) -> Result<CurrentUser, Response> {
-    match user_of_session(&state.db, session, chrono::Utc::now()).await {
-        Ok(Some(user)) if user.role == Role::Admin => Ok(user),
-        Ok(Some(_)) => Err(api_error(AppError::Forbidden)),
-        Ok(None) => Err(api_error(AppError::Unauthorized)),
-        Err(err) => Err(api_error(err)),
-    }
+    user_of_session(&state.db, session, chrono::Utc::now())
+        .await
+        .and_then(|user| authorize(user, Role::Admin))
+        .map_err(api_error)
 }
 
 fn bad(message: String) -> AppError {

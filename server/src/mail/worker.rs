@@ -40,17 +40,17 @@ async fn claim_due(db: &DatabaseConnection) -> Result<Vec<outbox_email::Model>, 
     let backend = db.get_database_backend();
     let now = Utc::now();
     let (p, skip_locked) = match backend {
-        DbBackend::Postgres => (["$1", "$2", "$3"], " FOR UPDATE SKIP LOCKED"),
-        _ => (["?", "?", "?"], ""),
+        DbBackend::Postgres => (["$1", "$2", "$3", "$4"], " FOR UPDATE SKIP LOCKED"),
+        _ => (["?", "?", "?", "?"], ""),
     };
     let sql = format!(
         "UPDATE outbox_emails SET claimed_until = {} WHERE id IN (\
-           SELECT id FROM outbox_emails WHERE status = 'pending' AND next_attempt_at <= {} \
+           SELECT id FROM outbox_emails WHERE status = {} AND next_attempt_at <= {} \
            AND (claimed_until IS NULL OR claimed_until < {}) ORDER BY id LIMIT {BATCH}{skip_locked}) \
          RETURNING *",
-        p[0], p[1], p[2]
+        p[0], p[1], p[2], p[3]
     );
-    let values = [(now + LEASE).into(), now.into(), now.into()];
+    let values = [(now + LEASE).into(), OutboxStatus::Pending.into(), now.into(), now.into()];
     outbox_email::Entity::find().from_raw_sql(Statement::from_sql_and_values(backend, sql, values)).all(db).await
 }
 

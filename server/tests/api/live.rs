@@ -143,7 +143,7 @@ async fn changes_arrive_live_and_in_order(app: TestApp) {
     let head = subscribed(&mut socket, "orders").await;
     let mut figures = staff.socket(&app).await;
     subscribed(&mut figures, "kpi").await;
-    let (shopper, id) = placed_order(&app, "live@example.com").await;
+    let (_, id) = placed_order(&app, "live@example.com").await;
     match next(&mut figures).await {
         ServerMessage::Event(event) => assert!(
             matches!(event.body, EventBody::KpiChanged(ref change) if i64::from(change.order_id) == id),
@@ -162,14 +162,7 @@ async fn changes_arrive_live_and_in_order(app: TestApp) {
         other => panic!("the new order arrives live, got {other:?}"),
     }
     // The customer's own topic sees the admin ship it.
-    let owner = {
-        let v = Visitor::new();
-        let (status, _) =
-            app.post_json_as(&v.client, "/api/auth/sign-in", json!({ "email": "live@example.com", "password": crate::checkout::PASSWORD })).await;
-        assert_eq!(status, 200);
-        v
-    };
-    drop(shopper);
+    let owner = Visitor::sign_in(&app, "live@example.com", crate::checkout::PASSWORD).await;
     let mut mine = owner.socket(&app).await;
     subscribed(&mut mine, &format!("order:{id}")).await;
     let desk = admin(&app).await;

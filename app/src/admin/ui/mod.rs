@@ -109,7 +109,7 @@ where
     F: Future<Output = Result<T, AppError>>,
 {
     match user.await? {
-        Some(user) if user.role == Role::Admin => fetch().await,
+        Some(user) if user.holds(Role::Admin) => fetch().await,
         Some(_) => Err(AppError::Forbidden),
         None => Err(AppError::Unauthorized),
     }
@@ -162,7 +162,7 @@ pub fn AdminPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading the order desk…"</p> }>
             {move || Suspend::new(async move {
                 match auth.user.await {
-                    Ok(Some(user)) if user.role == Role::Admin => view! { <DeskView data /> }.into_any(),
+                    Ok(Some(user)) if user.holds(Role::Admin) => view! { <DeskView data /> }.into_any(),
                     Ok(Some(_)) => view! { <Forbidden /> }.into_any(),
                     Ok(None) => {
                         view! {

@@ -13,7 +13,7 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 pub async fn may_subscribe(db: &impl ConnectionTrait, user: Option<&CurrentUser>, topic: Topic) -> Result<(), AppError> {
     let user = user.ok_or(AppError::Unauthorized)?;
     match topic {
-        _ if user.role == Role::Admin && topic != Topic::Outbox => Ok(()),
+        _ if user.holds(Role::Admin) && topic != Topic::Outbox => Ok(()),
         Topic::Orders | Topic::Kpi | Topic::Outbox => Err(AppError::Forbidden),
         Topic::Order(id) => match order::Entity::find_by_id(id).one(db).await? {
             Some(row) if row.user_id == user.id => Ok(()),

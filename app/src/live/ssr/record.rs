@@ -29,11 +29,6 @@ impl Recorded {
         self.0.extend(other.0);
     }
 
-    /// The events, in the order they were recorded.
-    pub fn events(&self) -> impl Iterator<Item = &LiveEvent> {
-        self.0.iter().map(Arc::as_ref)
-    }
-
     /// Hands the events to `bus`. Call after commit.
     pub fn publish(self, bus: &dyn EventBus) {
         for event in self.0 {
