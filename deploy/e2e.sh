@@ -31,7 +31,10 @@ printf '\n==> Browser tests on %s (server log: %s)\n' "$backend" "$log"
 # Every journey signs up its own customer from the same address, more
 # often than the default 5 sign-ups a minute; the limit itself has its own
 # integration tests.
-BAZAAR_AUTH_RATE_PER_MIN=120 LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_ENV=DEV DATABASE_URL="$database_url" target/debug/server > "$log" 2>&1 &
+# jobs.spec.ts signs Shopify webhooks with this secret, and waits for a
+# job that always fails to go dead: a short retry backoff keeps that quick.
+export BAZAAR_SHOPIFY_WEBHOOK_SECRET="${BAZAAR_SHOPIFY_WEBHOOK_SECRET:-e2e-shopify-secret}"
+BAZAAR_JOBS_BACKOFF_MS=1000 BAZAAR_AUTH_RATE_PER_MIN=120 LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_ENV=DEV DATABASE_URL="$database_url" target/debug/server > "$log" 2>&1 &
 server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; cleanup_db' EXIT
 

@@ -16,6 +16,7 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod entity;
 pub mod error;
+pub mod jobs;
 pub mod live;
 pub mod mail;
 pub mod money;
@@ -93,6 +94,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orders/:id") view=orders::ui::OrderPage ssr=SsrMode::Async />
                     <Route path=path!("/wishlist") view=wishlist::ui::WishlistPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view={Lazy::<admin::route::AdminRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/jobs") view={Lazy::<jobs::route::JobsRoute>::new()} ssr=SsrMode::Async />
                 </Routes>
             </main>
             <ui::layout::Footer />

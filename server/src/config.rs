@@ -79,6 +79,10 @@ pub struct Config {
     /// Live events older than this are pruned; a client away longer is
     /// told to reload (`BAZAAR_EVENT_RETENTION_DAYS`, default 7).
     pub event_retention: chrono::Duration,
+    /// The Shopify webhook endpoint (`BAZAAR_SHOPIFY_*`).
+    pub shopify: crate::shopify::config::ShopifyConfig,
+    /// The job queue's workers (`BAZAAR_JOBS_*`).
+    pub jobs: crate::jobs::JobsConfig,
 }
 
 /// How email leaves the shop.
@@ -186,6 +190,8 @@ impl Config {
             event_retention: chrono::Duration::days(
                 number_from_env("BAZAAR_EVENT_RETENTION_DAYS")?.map_or(DEFAULT_EVENT_RETENTION_DAYS, |d| i64::try_from(d).unwrap_or(36_500).min(36_500)),
             ),
+            shopify: crate::shopify::config::ShopifyConfig::from_env()?,
+            jobs: crate::jobs::JobsConfig::from_env()?,
         })
     }
 }

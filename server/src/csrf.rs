@@ -15,6 +15,10 @@ use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+/// Paths exempt from the check: webhook endpoints, authenticated by their
+/// signature (`crate::shopify::ingest`).
+const WEBHOOKS: &str = "/webhooks/";
+
 /// What the check needs to know about how the site is served.
 #[derive(Debug, Clone, Copy)]
 pub struct CsrfPolicy {
@@ -49,6 +53,11 @@ pub async fn reject_cross_site(State(policy): State<CsrfPolicy>, request: Reques
 
 /// Whether a request may proceed.
 fn is_allowed(policy: &CsrfPolicy, method: &Method, uri: &Uri, headers: &HeaderMap) -> bool {
+    // Webhooks come from machines, which authenticate by signature (HMAC)
+    // and carry no one's cookies; whatever Origin they send is no victim's.
+    if uri.path().starts_with(WEBHOOKS) {
+        return true;
+    }
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) && !is_websocket_upgrade(headers) {
         return true;
     }
@@ -146,6 +155,16 @@ mod tests {
         assert!(allowed(Method::POST, &[("origin", "HTTP://Shop.Example:3000")]));
         assert!(allowed(Method::POST, &[("referer", "http://shop.example:3000/sign-in?next=/cart")]));
         assert!(allowed(Method::DELETE, &[("referer", "http://shop.example:3000")]));
+    }
+
+    #[test]
+    fn webhooks_are_exempt() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("shop.example:3000"));
+        headers.insert(header::ORIGIN, HeaderValue::from_static("https://shopify.example"));
+        let policy = CsrfPolicy::new(false);
+        assert!(is_allowed(&policy, &Method::POST, &Uri::from_static("/webhooks/shopify"), &headers));
+        assert!(!is_allowed(&policy, &Method::POST, &Uri::from_static("/api/webhooks/shopify"), &headers));
     }
 
     #[test]

@@ -12,11 +12,13 @@ pub mod csrf;
 pub mod db;
 pub mod admin_api;
 pub mod edge;
+pub mod jobs;
 pub mod live;
 pub mod mail;
 pub mod secret;
 pub mod seed;
 pub mod sessions;
+pub mod shopify;
 
 use app::checkout::payment::SimulatedPayments;
 use app::live::ssr::{EventBus, InProcessBus};
@@ -51,6 +53,8 @@ pub struct Application {
     router: Router,
     serve: edge::serve::ServeSettings,
     demo_logins: Vec<seed::accounts::DemoLogin>,
+    /// The job queue's workers, stopped after the last request.
+    runner: jobs::Runner,
 }
 
 impl Application {
@@ -76,13 +80,19 @@ impl Application {
             MailTransport::Files(dir) => Arc::new(mail::FileMailer::new(dir)),
             MailTransport::Smtp(url) => Arc::new(mail::SmtpMailer::from_url(url.expose())?),
         };
-        mail::worker::spawn(db.clone(), mailer, config.mail.from.clone(), events.as_ref());
-        live::prune::spawn(db.clone(), config.event_retention);
+        // The simulated provider keeps its charges in the shop's database.
+        let payments: Arc<dyn app::checkout::payment::PaymentProvider> = Arc::new(SimulatedPayments::new(db.clone()));
+        let handlers = jobs::Handlers::default()
+            .with(app::mail::ssr::SEND_EMAIL, mail::job::SendEmail { db: db.clone(), mailer, from: config.mail.from.clone() })
+            .with(app::orders::change::REFUND, jobs::refund::Refund { db: db.clone(), payments: payments.clone() })
+            .with(jobs::housekeeping::PRUNE, jobs::housekeeping::Prune { db: db.clone(), retention: config.event_retention })
+            .with(shopify::sync::SYNC, shopify::sync::SyncOrder::new(db.clone(), events.clone()));
+        let runner = jobs::Runner::start(db.clone(), events.as_ref(), config.jobs.clone(), handlers, &app::jobs::ssr::queue::queues::ALL);
+        jobs::housekeeping::schedule(db.clone(), events.clone());
         let state = AppState {
             db: db.clone(),
             leptos_options: config.leptos,
-            // The simulated provider keeps its charges in the shop's database.
-            payments: Arc::new(SimulatedPayments::new(db)),
+            payments,
             events,
             password_hashing: app::account::ssr::password::HashingLimit::new(
                 config.password_hashing.concurrency,
@@ -92,8 +102,14 @@ impl Application {
         let listener = TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?;
         let bound = listener.local_addr().map_err(|source| StartupError::Bind { addr, source })?;
         let edge = edge::EdgeLayers::new(&config.edge, config.secure_cookies, bound);
-        let router = edge.wrap(router(state, session_store, sessions, csrf));
-        Ok(Application { listener, router, serve: edge::serve_settings(&config.edge), demo_logins })
+        let webhooks = shopify::ingest::WebhookIngest::new(
+            state.db.clone(),
+            state.events.clone(),
+            config.shopify,
+            config.edge.trusted_proxies.clone(),
+        );
+        let router = edge.wrap(router(state, session_store, sessions, csrf, webhooks));
+        Ok(Application { listener, router, serve: edge::serve_settings(&config.edge), demo_logins, runner })
     }
 
     /// The address actually bound.
@@ -114,9 +130,13 @@ impl Application {
     }
 
     /// Serves requests until `shutdown` completes, then stops accepting
-    /// connections and lets the requests in flight finish (for a while).
+    /// connections and lets the requests in flight finish (for a while),
+    /// then lets running jobs finish (for a while) and leaves the others
+    /// for the next start.
     pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
-        edge::serve::serve(self.listener, self.router, self.serve, shutdown).await
+        let served = edge::serve::serve(self.listener, self.router, self.serve, shutdown).await;
+        self.runner.shutdown().await;
+        served
     }
 }
 
@@ -147,6 +167,7 @@ fn router(
     session_store: sessions::DbSessionStore,
     sessions: tower_sessions::SessionManagerLayer<sessions::DbSessionStore>,
     csrf: csrf::CsrfPolicy,
+    webhooks: shopify::ingest::WebhookIngest,
 ) -> Router {
     let routes = route_list();
     let options = state.leptos_options.clone();
@@ -157,6 +178,9 @@ fn router(
     Router::new()
         .route_service("/ws", socket)
         .merge(admin_api::routes())
+        // Shopify's webhooks: for machines, authenticated by HMAC, with a
+        // rate limit of their own (see `shopify::ingest`).
+        .merge(webhooks.routes())
         .leptos_routes_with_context(&state, routes, edge::headers::provide_request_nonce, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(not_found_context(&state), shell))
         .layer(axum::middleware::from_fn(api_input::guard))

@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::live::ssr::catch_up::head;
 use crate::live::topic::Topic;
 use crate::money::Money;
-use crate::orders::change::{admin_row, timestamp, update, Change, ChangeError, Services};
+use crate::orders::change::{admin_row, timestamp, update, Actor, Change, ChangeError, Services};
 use crate::orders::status::OrderStatus;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Func, SimpleExpr};
@@ -141,7 +141,7 @@ pub async fn detail(db: &impl ConnectionTrait, id: i32) -> Result<AdminOrder, Ap
     let audit = entries
         .into_iter()
         .map(|(entry, actor)| AuditEntry {
-            actor: actor.map(|a| a.name),
+            actor: actor.map(|a| a.name).or(entry.actor_name),
             at: timestamp(entry.changed_at),
             field: entry.field,
             old_value: entry.old_value,
@@ -155,8 +155,8 @@ pub async fn detail(db: &impl ConnectionTrait, id: i32) -> Result<AdminOrder, Ap
 /// refused with the order as it is now ([`AppError::OrderChanged`]); a
 /// transition the lifecycle forbids is a validation error on `status`.
 pub async fn save(services: Services<'_>, admin: &CurrentUser, id: i32, edit: OrderEdit) -> Result<AdminOrder, AppError> {
-    let change = Change { status: edit.status, tracking_number: edit.tracking_number, notes: edit.notes, insist: false };
-    match update(services, id, Some(edit.version), &change, Some(admin), |_| true).await {
+    let change = Change { status: edit.status, tracking_number: edit.tracking_number, notes: edit.notes, insist: false, leap: false };
+    match update(services, id, Some(edit.version), &change, Actor::User(admin), |_| true).await {
         Ok(_) => detail(services.db, id).await,
         Err(ChangeError::Stale(_)) => Err(AppError::OrderChanged { current: Box::new(detail(services.db, id).await?) }),
         Err(err) => Err(err.into()),

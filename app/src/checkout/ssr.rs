@@ -29,7 +29,7 @@ use crate::error::AppError;
 use crate::mail::ssr::{enqueue, Email};
 use crate::money::{Currency, Money};
 use crate::live::ssr::Recorded;
-use crate::orders::change::{apply, ChangeError, Change, Services};
+use crate::orders::change::{apply, Actor, ChangeError, Change, Services};
 use crate::orders::status::OrderStatus;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
@@ -448,6 +448,8 @@ async fn claim(txn: &DatabaseTransaction, paid: &Paid<'_>) -> Result<order::Mode
         shipped_at: Set(None),
         delivered_at: Set(None),
         cancelled_at: Set(None),
+        shopify_order_id: Set(None),
+        shopify_updated_at: Set(None),
     }
     .insert(txn)
     .await
@@ -547,9 +549,9 @@ async fn finish(
     priced.payment_reference = Set(paid.receipt.reference.clone());
     let priced = priced.update(txn).await?;
     let confirm = Change { status: Some(OrderStatus::Confirmed), ..Change::default() };
-    let (confirmed, mut recorded) = apply(txn, priced.clone(), priced.version, &confirm, None).await?;
+    let (confirmed, mut recorded) = apply(txn, priced.clone(), priced.version, &confirm, Actor::Shop).await?;
     cart_item::Entity::delete_many().filter(cart_item::Column::UserId.eq(paid.user.id)).exec(txn).await?;
-    recorded.push(enqueue(
+    recorded.extend(enqueue(
         txn,
         Email {
             to: paid.user.email.clone(),

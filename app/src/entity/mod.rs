@@ -2,11 +2,14 @@
 //! the network; `crate::catalog::model` holds the wire types built from them.
 
 pub mod address;
+pub mod audit_log;
 pub mod cart_item;
 pub mod category;
 pub mod event;
+pub mod job;
 pub mod order;
 pub mod order_audit;
+pub mod order_external_line;
 pub mod order_item;
 pub mod outbox_email;
 pub mod payment_charge;
@@ -16,4 +19,5 @@ pub mod review;
 pub mod seller;
 pub mod user;
 pub mod variant;
+pub mod webhook_delivery;
 pub mod wishlist_item;

@@ -40,6 +40,11 @@ pub struct Model {
     pub shipped_at: Option<DateTimeUtc>,
     pub delivered_at: Option<DateTimeUtc>,
     pub cancelled_at: Option<DateTimeUtc>,
+    /// The Shopify order this one mirrors, if it came from Shopify.
+    pub shopify_order_id: Option<i64>,
+    /// The Shopify `updated_at` of the newest state applied: an older
+    /// delivery is ignored.
+    pub shopify_updated_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

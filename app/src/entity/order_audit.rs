@@ -15,6 +15,9 @@ pub struct Model {
     pub old_value: Option<String>,
     pub new_value: Option<String>,
     pub changed_at: DateTimeUtc,
+    /// Who made a change no account made ("Shopify"); `None` with no
+    /// `actor_id` is the shop itself.
+    pub actor_name: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

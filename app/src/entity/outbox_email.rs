@@ -17,7 +17,8 @@ pub enum OutboxStatus {
     Failed,
 }
 
-/// Written in the same transaction as the change it reports, sent after.
+/// Written in the same transaction as the change it reports, with the
+/// `email.send` job that sends it after commit.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "outbox_emails")]
 pub struct Model {
@@ -32,9 +33,6 @@ pub struct Model {
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
-    /// A worker is sending it until then; another worker (another
-    /// instance) leaves it alone until the claim runs out.
-    pub claimed_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

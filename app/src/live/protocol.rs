@@ -56,8 +56,9 @@ pub enum EventBody {
     /// An order was placed or its status moved (topic `kpi`): the KPI
     /// figures changed.
     KpiChanged(KpiChange),
-    /// An email was queued (topic `outbox`, server-internal).
-    EmailQueued,
+    /// A job was queued or re-queued on `queue` (topic `jobs`,
+    /// server-internal): wakes that queue's workers.
+    JobQueued { queue: String },
 }
 
 impl EventBody {
@@ -67,7 +68,7 @@ impl EventBody {
             EventBody::OrderSynced(_) => "ORDER_SYNCED",
             EventBody::OrderUpdated(_) => "ORDER_UPDATED",
             EventBody::KpiChanged(_) => "KPI_CHANGED",
-            EventBody::EmailQueued => "EMAIL_QUEUED",
+            EventBody::JobQueued { .. } => "JOB_QUEUED",
         }
     }
 }

@@ -13,9 +13,9 @@ pub enum Topic {
     /// Something the KPI cards count changed: an order was placed or its
     /// status moved (admins only).
     Kpi,
-    /// Emails queued in the outbox; the server's mail worker listens, no
-    /// client may subscribe.
-    Outbox,
+    /// Jobs queued (emails, Shopify orders…): wakes the server's job
+    /// workers; no client may subscribe.
+    Jobs,
 }
 
 /// A topic name that names no topic.
@@ -30,7 +30,7 @@ impl FromStr for Topic {
         match name {
             "orders" => Ok(Topic::Orders),
             "kpi" => Ok(Topic::Kpi),
-            "outbox" => Ok(Topic::Outbox),
+            "jobs" => Ok(Topic::Jobs),
             _ => name
                 .strip_prefix("order:")
                 .and_then(|id| id.parse::<i32>().ok())
@@ -47,7 +47,7 @@ impl fmt::Display for Topic {
             Topic::Orders => f.write_str("orders"),
             Topic::Order(id) => write!(f, "order:{id}"),
             Topic::Kpi => f.write_str("kpi"),
-            Topic::Outbox => f.write_str("outbox"),
+            Topic::Jobs => f.write_str("jobs"),
         }
     }
 }
@@ -58,7 +58,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for topic in [Topic::Orders, Topic::Order(42), Topic::Kpi, Topic::Outbox] {
+        for topic in [Topic::Orders, Topic::Order(42), Topic::Kpi, Topic::Jobs] {
             assert_eq!(topic.to_string().parse::<Topic>(), Ok(topic));
         }
     }

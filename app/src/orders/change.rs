@@ -2,9 +2,11 @@
 //! and the version the writer read, bumps the version, stamps the status
 //! time, puts back the stock of a cancelled order, queues the customer's
 //! email, writes the audit log and records the live events — all in the
-//! caller's transaction. [`update`] and [`cancel`] wrap it in one.
+//! caller's transaction. [`update`] and [`cancel`] wrap it in one. A
+//! cancelled order's refund is a job queued in the same transaction, so a
+//! refund that fails is retried rather than lost.
 
-use super::status::OrderStatus;
+use super::status::{IllegalTransition, OrderStatus};
 use crate::auth::CurrentUser;
 use crate::admin::model::{AdminOrderRow, MAX_NOTES_CHARS, MAX_TRACKING_CHARS};
 use crate::checkout::payment::PaymentProvider;
@@ -14,6 +16,7 @@ use crate::error::AppError;
 use crate::live::protocol::{EventBody, KpiChange, OrderUpdate};
 use crate::live::ssr::{record, EventBus, Recorded};
 use crate::live::topic::Topic;
+use crate::jobs::ssr::queue::{self, queues, NewJob};
 use crate::mail::ssr::{enqueue, Email};
 use crate::money::Money;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -33,7 +36,28 @@ pub struct Change {
     /// twice), instead of being a harmless repeat (an admin saving the
     /// form unchanged).
     pub insist: bool,
+    /// The status may move forward past the statuses in between, as when
+    /// an integration reports where the order is now (Pending → Shipped).
+    pub leap: bool,
 }
+
+/// Who makes a change, for the audit log.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    /// The shop itself (checkout confirming its own order).
+    Shop,
+    /// A signed-in person.
+    User(&'a CurrentUser),
+    /// Another system, by name ("Shopify"). It tells its customers itself,
+    /// so its changes send no email.
+    Integration(&'static str),
+}
+
+/// The job that refunds a cancelled order: `{"order": id}`.
+pub const REFUND: &str = "payment.refund";
+
+/// Attempts at a refund before a person has to look at it.
+const REFUND_ATTEMPTS: i32 = 10;
 
 /// Why a change was not made.
 #[derive(Debug, thiserror::Error)]
@@ -135,22 +159,31 @@ async fn record_events(
     Ok(recorded)
 }
 
-/// Applies `change` to `order`, read at `version`, by `actor` (`None`: the
-/// shop itself). Returns the new row and the events to publish after
+/// Records the events of a newly created `order` of `customer` (the
+/// admin table's row and a KPI change) in `db`'s transaction.
+pub async fn record_new(db: &impl ConnectionTrait, order: &order::Model, customer: &user::Model) -> Result<Recorded, AppError> {
+    record_events(db, order, customer, false, true).await
+}
+
+/// Applies `change` to `order`, read at `version`, by `actor`. Returns the new row and the events to publish after
 /// commit; an order with nothing to change is returned as it is.
 pub async fn apply(
     db: &impl ConnectionTrait,
     order: order::Model,
     version: i32,
     change: &Change,
-    actor: Option<&CurrentUser>,
+    actor: Actor<'_>,
 ) -> Result<(order::Model, Recorded), ChangeError> {
     if order.version != version {
         return Err(ChangeError::Stale(Box::new(order)));
     }
     let mut next = order.clone();
     if let Some(to) = change.status.filter(|to| *to != order.status || change.insist) {
-        order.status.transition(to).map_err(|err| AppError::Validation { field: "status".into(), message: format!("{err}.") })?;
+        let allowed = if change.leap { order.status.can_reach(to) } else { order.status.can_become(to) };
+        if !allowed {
+            let err = IllegalTransition { from: order.status, to };
+            return Err(AppError::Validation { field: "status".into(), message: format!("{err}.") }.into());
+        }
         next.status = to;
     }
     if let Some(tracking) = &change.tracking_number {
@@ -218,10 +251,16 @@ pub async fn apply(
         }
     }
 
+    let (actor_id, actor_name) = match actor {
+        Actor::Shop => (None, None),
+        Actor::User(user) => (Some(user.id), None),
+        Actor::Integration(name) => (None, Some(name.to_string())),
+    };
     order_audit::Entity::insert_many(fields.iter().map(|(field, old, new)| order_audit::ActiveModel {
         id: NotSet,
         order_id: Set(order.id),
-        actor_id: Set(actor.map(|a| a.id)),
+        actor_id: Set(actor_id),
+        actor_name: Set(actor_name.clone()),
         field: Set((*field).to_string()),
         old_value: Set(old.clone()),
         new_value: Set(new.clone()),
@@ -232,10 +271,14 @@ pub async fn apply(
 
     let customer = user::Entity::find_by_id(order.user_id).one(db).await?.ok_or(AppError::Internal)?;
     let mut recorded = Recorded::default();
-    if next.status != order.status {
+    if next.status != order.status && !matches!(actor, Actor::Integration(_)) {
         if let Some(email) = email_for(&next, &customer) {
-            recorded.push(enqueue(db, email).await?);
+            recorded.extend(enqueue(db, email).await?);
         }
+    }
+    if next.status == OrderStatus::Cancelled && order.status != OrderStatus::Cancelled && !order.payment_reference.is_empty() {
+        let refund = NewJob::new(queues::DEFAULT, REFUND, serde_json::json!({ "order": order.id })).max_attempts(REFUND_ATTEMPTS);
+        recorded.extend(queue::enqueue(db, refund).await?.recorded);
     }
     let customer_visible = next.status != order.status || next.tracking_number != order.tracking_number;
     recorded.extend(record_events(db, &next, &customer, customer_visible, next.status != order.status).await?);
@@ -257,19 +300,19 @@ impl<'a> From<&'a crate::state::AppState> for Services<'a> {
 }
 
 /// Applies `change` to order `id` (read at `version`) in its own
-/// transaction, retrying transient database failures; publishes the events
-/// after commit and refunds an order it cancelled. `may_see` says whether
+/// transaction, retrying transient database failures, and publishes the
+/// events after commit. `may_see` says whether
 /// the writer may see the order at all (anyone else's is "not found").
 pub async fn update(
     services: Services<'_>,
     id: i32,
     version: Option<i32>,
     change: &Change,
-    actor: Option<&CurrentUser>,
+    actor: Actor<'_>,
     may_see: impl Fn(&order::Model) -> bool,
 ) -> Result<order::Model, ChangeError> {
     let mut attempt = 1;
-    let (before, after, recorded) = loop {
+    let (after, recorded) = loop {
         let txn = crate::db::begin_write(services.db).await?;
         let run = async {
             let order = order::Entity::find_by_id(id)
@@ -277,9 +320,7 @@ pub async fn update(
                 .await?
                 .filter(|o| may_see(o))
                 .ok_or_else(|| AppError::NotFound("Order".into()))?;
-            let before = order.status;
-            let (after, recorded) = apply(&txn, order.clone(), version.unwrap_or(order.version), change, actor).await?;
-            Ok::<_, ChangeError>((before, after, recorded))
+            apply(&txn, order.clone(), version.unwrap_or(order.version), change, actor).await
         }
         .await;
         match run {
@@ -300,28 +341,14 @@ pub async fn update(
         }
     };
     recorded.publish(services.events);
-    if after.status == OrderStatus::Cancelled && before != OrderStatus::Cancelled {
-        refund(services.payments, &after).await;
-    }
     Ok(after)
 }
 
-/// Gives back a cancelled order's payment. A failure is logged for a
-/// person to finish by hand (the job queue will retry it instead).
-async fn refund(payments: &dyn PaymentProvider, order: &order::Model) {
-    if order.payment_reference.is_empty() {
-        return;
-    }
-    if let Err(err) = payments.refund(&order.payment_reference).await {
-        tracing::error!(order = order.id, error = %err, "REFUND FAILED for a cancelled order: refund by hand");
-    }
-}
-
 /// `user` cancels their own order `id`: it is cancelled, restocked,
-/// refunded and announced, or refused if it already shipped.
+/// announced and its refund queued, or refused if it already shipped.
 pub async fn cancel(services: Services<'_>, user: &CurrentUser, id: i32) -> Result<order::Model, AppError> {
     let change = Change { status: Some(OrderStatus::Cancelled), insist: true, ..Change::default() };
-    update(services, id, None, &change, Some(user), |order| order.user_id == user.id).await.map_err(|err| match err {
+    update(services, id, None, &change, Actor::User(user), |order| order.user_id == user.id).await.map_err(|err| match err {
         ChangeError::Refused(AppError::Validation { message, .. }) => AppError::Conflict(format!("This order cannot be changed: {message}")),
         other => other.into(),
     })

@@ -53,6 +53,24 @@ impl OrderStatus {
         )
     }
 
+    /// Whether `to` lies ahead of `self` on the lifecycle, through any
+    /// number of steps (Pending → Shipped); cancelling still needs an order
+    /// that has not shipped.
+    pub fn can_reach(self, to: OrderStatus) -> bool {
+        use OrderStatus::*;
+        let step = |s: OrderStatus| match s {
+            Pending => 0,
+            Confirmed => 1,
+            Shipped => 2,
+            Delivered => 3,
+            Cancelled => 4,
+        };
+        match to {
+            Cancelled => self.can_become(Cancelled),
+            _ => self != Cancelled && step(to) > step(self),
+        }
+    }
+
     /// `to`, if the lifecycle allows it.
     pub fn transition(self, to: OrderStatus) -> Result<OrderStatus, IllegalTransition> {
         if self.can_become(to) {

@@ -154,7 +154,8 @@ fn too_many_requests(wait: Duration, format: AnswerFormat) -> Response {
     response
 }
 
-fn quota(rate: Rate) -> Quota {
+/// The governor quota for `rate`.
+pub(crate) fn quota(rate: Rate) -> Quota {
     let one = NonZeroU32::MIN;
     let per_request = rate.period / rate.requests.max(1);
     Quota::with_period(per_request)

@@ -4,7 +4,6 @@
 //! from the event bus in order.
 
 mod connection;
-pub mod prune;
 mod subscriptions;
 
 pub use connection::upgrade;

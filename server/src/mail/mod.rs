@@ -1,11 +1,12 @@
-//! Sending email from the outbox. Checkout and cancellation write emails
-//! to the `outbox_emails` table inside their transactions; the worker here
-//! delivers them after commit through a [`Mailer`], retrying with backoff
-//! while the mailer is down, so a confirmation is never lost.
+//! Sending email from the outbox. Checkout and order changes write emails
+//! to the `outbox_emails` table inside their transactions, each with an
+//! `email.send` job; the job queue delivers them after commit through a
+//! [`Mailer`], retrying with backoff while the mailer is down, so a
+//! confirmation is never lost.
 
 mod file;
 mod smtp;
-pub mod worker;
+pub mod job;
 
 pub use file::FileMailer;
 pub use smtp::SmtpMailer;

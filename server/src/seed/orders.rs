@@ -614,6 +614,8 @@ fn order_row(planned: &PlannedOrder, key: &str, context: &Context<'_>) -> Result
         shipped_at: Set(at(life.shipped)),
         delivered_at: Set(at(life.delivered)),
         cancelled_at: Set(at(life.cancelled)),
+        shopify_order_id: Set(None),
+        shopify_updated_at: Set(None),
         created_at: Set(placed),
         updated_at: Set(placed + TimeDelta::seconds(life.last_change())),
     })

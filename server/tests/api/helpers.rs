@@ -174,6 +174,9 @@ impl TestApp {
     }
 }
 
+/// The webhook secret test servers are configured with.
+pub const SHOPIFY_SECRET: &str = "test-shopify-secret";
+
 /// The configuration tests start the server with: demo data, plain HTTP,
 /// port 0, email as files in `outbox`.
 pub fn test_config(database_url: &str, outbox: &std::path::Path) -> Config {
@@ -193,6 +196,18 @@ pub fn test_config(database_url: &str, outbox: &std::path::Path) -> Config {
         session_idle: DEFAULT_SESSION_IDLE,
         password_hashing: PasswordHashingConfig::default(),
         edge: generous_edge(),
+        // The webhook endpoint on, without a rate limit (the Shopify tests
+        // send many at once from one address).
+        shopify: server::shopify::config::ShopifyConfig {
+            rate: None,
+            ..server::shopify::config::ShopifyConfig::with_secret(SHOPIFY_SECRET)
+        },
+        // Retries and polls fast enough for a test to watch them happen.
+        jobs: server::jobs::JobsConfig {
+            backoff: std::time::Duration::from_millis(20),
+            poll: std::time::Duration::from_millis(100),
+            ..server::jobs::JobsConfig::default()
+        },
     }
 }
 

@@ -204,6 +204,9 @@ fn DeskView(data: DeskData) -> impl IntoView {
         <div class="desk">
             <header class="desk-header">
                 <h1>"Order desk"</h1>
+                <nav aria-label="Admin">
+                    <a href="/admin/jobs">"Jobs"</a>
+                </nav>
                 <LiveIndicator />
             </header>
             <kpis::KpiCards kpis=data.kpis period choose=choose_period params=data.params />

@@ -1,0 +1,291 @@
+//! The crash test: the real server binary takes 200 signed webhooks
+//! (some with bad signatures) and is killed with SIGKILL while it is still
+//! answering and processing them. Restarted on the same database, it
+//! finishes the queue: every webhook that was answered 200 ends as exactly
+//! one correct order, none answered 401 left a trace, and the ones that got
+//! no answer, delivered again as Shopify would, end as exactly one order
+//! too.
+
+use crate::helpers::{for_both_backends, Backend, SHOPIFY_SECRET};
+use crate::shopify::{catalog_lines, order, unknown_line, Delivery, Line};
+use futures::StreamExt;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const WEBHOOKS: usize = 200;
+/// Every this many webhooks, one is signed with the wrong secret.
+const BAD_EVERY: usize = 10;
+/// The server is killed once this many answers have arrived.
+const KILL_AFTER: usize = 100;
+/// Requests in flight at once.
+const CONCURRENCY: usize = 32;
+/// How long the restarted server may take to drain the queue.
+const DRAIN_DEADLINE: Duration = Duration::from_secs(45);
+
+/// The server binary in its own process, on a database that outlives it.
+struct ServerProcess {
+    child: Child,
+    base: String,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl ServerProcess {
+    fn start(database_url: &str, outbox: &std::path::Path) -> ServerProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+            .env("DATABASE_URL", database_url)
+            .env("BAZAAR_SEED", "demo")
+            .env("BAZAAR_MAILER", "file")
+            .env("BAZAAR_OUTBOX_DIR", outbox)
+            .env("BAZAAR_SHOPIFY_WEBHOOK_SECRET", SHOPIFY_SECRET)
+            .env("BAZAAR_SHOPIFY_RATE_PER_SEC", "0")
+            .env("BAZAAR_API_RATE_PER_SEC", "0")
+            .env("BAZAAR_MAX_CONNECTIONS_PER_IP", "0")
+            // A job whose worker was killed is claimed again when its
+            // lease runs out; keep that short so the test stays short.
+            .env("BAZAAR_JOBS_LEASE_SECS", "3")
+            .env("BAZAAR_JOBS_BACKOFF_MS", "200")
+            .env("BAZAAR_JOBS_POLL_MS", "200")
+            .env("LEPTOS_OUTPUT_NAME", "bazaar")
+            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+            .env("LEPTOS_ENV", "DEV")
+            .env("RUST_LOG", "info,sqlx=warn")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the server binary starts");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        for (stream, ready) in [(Box::new(stdout) as Box<dyn std::io::Read + Send>, Some(ready_tx)), (Box::new(stderr), None)] {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if let (Some(ready), Some(addr)) = (&ready, line.strip_prefix("Bazaar is ready: browse ")) {
+                        let _ = ready.send(addr.trim_end_matches('/').to_string());
+                    }
+                    log.lock().expect("log lock").push(line);
+                }
+            });
+        }
+        let base = ready_rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("the server did not start; its log:\n{}", log.lock().expect("log lock").join("\n")));
+        ServerProcess { child, base, log }
+    }
+
+    /// SIGKILL: no shutdown, no flushing, nothing finishes.
+    fn kill(&mut self) {
+        self.child.kill().expect("SIGKILL the server");
+        self.child.wait().expect("the server is gone");
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().expect("log lock").join("\n")
+    }
+}
+
+/// The database the two runs share: a SQLite file or a PostgreSQL
+/// database dropped afterwards.
+struct SharedDatabase {
+    url: String,
+    dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl SharedDatabase {
+    async fn new(backend: Backend) -> SharedDatabase {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        match backend {
+            Backend::Sqlite => {
+                SharedDatabase { url: format!("sqlite://{}/bazaar.db?mode=rwc", dir.path().display()), dir, postgres: None }
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var("BAZAAR_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+                let name = format!("bazaar_crash_{}_{}", std::process::id(), rand::random::<u32>());
+                let admin = Database::connect(&admin_url).await.expect("PostgreSQL is required for this test");
+                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
+                let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base).to_string();
+                SharedDatabase { url: format!("{base}/{name}"), dir, postgres: Some((admin_url, name)) }
+            }
+        }
+    }
+
+    async fn drop_database(&self) {
+        if let Some((admin_url, name)) = &self.postgres {
+            if let Ok(admin) = Database::connect(admin_url).await {
+                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+            }
+        }
+    }
+}
+
+async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+    db.query_one(Statement::from_string(db.get_database_backend(), sql.to_string()))
+        .await
+        .expect("query")
+        .and_then(|row| row.try_get_by_index::<i64>(0).ok().or_else(|| row.try_get_by_index::<i32>(0).ok().map(i64::from)))
+        .expect("a number")
+}
+
+/// What a webhook's sender saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seen {
+    Accepted,
+    Unauthorized,
+    /// No answer (the server died first) or another status.
+    Unknown,
+}
+
+struct Sent {
+    delivery: Delivery,
+    shopify_id: i64,
+    lines: Vec<Line>,
+    signed_right: bool,
+}
+
+async fn send_all(sent: &[Sent], indices: &[usize], base: &str, answered: &AtomicUsize, kill_at: Option<&tokio::sync::Notify>) -> HashMap<usize, Seen> {
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("client");
+    futures::stream::iter(indices.iter().copied())
+        .map(|i| {
+            let client = client.clone();
+            async move {
+                let seen = match sent[i].delivery.try_send(&client, base).await {
+                    Ok((200, _)) => Seen::Accepted,
+                    Ok((401, _)) => Seen::Unauthorized,
+                    Ok(_) | Err(_) => Seen::Unknown,
+                };
+                if answered.fetch_add(1, Ordering::SeqCst) + 1 == KILL_AFTER {
+                    if let Some(kill) = kill_at {
+                        kill.notify_one();
+                    }
+                }
+                (i, seen)
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await
+}
+
+/// Waits until no job is pending, running or waiting for a retry.
+async fn drain(db: &DatabaseConnection, server: &ServerProcess) {
+    let deadline = Instant::now() + DRAIN_DEADLINE;
+    loop {
+        let left = count(db, "SELECT COUNT(*) FROM jobs WHERE status IN ('pending', 'running', 'failed')").await;
+        if left == 0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{left} jobs still unfinished after {DRAIN_DEADLINE:?}; server log:\n{}", server.log());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Checks that the Shopify order of `sent` exists exactly once, with its
+/// lines and totals.
+async fn assert_one_correct_order(db: &DatabaseConnection, sent: &Sent) {
+    let id = sent.shopify_id;
+    assert_eq!(count(db, &format!("SELECT COUNT(*) FROM orders WHERE shopify_order_id = {id}")).await, 1, "order {id} exists once");
+    let lines = count(db, &format!("SELECT COUNT(*) FROM order_items WHERE order_id = (SELECT id FROM orders WHERE shopify_order_id = {id})")).await
+        + count(db, &format!("SELECT COUNT(*) FROM order_external_lines WHERE order_id = (SELECT id FROM orders WHERE shopify_order_id = {id})")).await;
+    assert_eq!(lines, sent.lines.len() as i64, "order {id} has its lines, once each");
+    let subtotal: i64 = sent.lines.iter().map(Line::cents).sum();
+    assert_eq!(count(db, &format!("SELECT subtotal_cents FROM orders WHERE shopify_order_id = {id}")).await, subtotal, "order {id} subtotal");
+    assert_eq!(
+        count(db, &format!("SELECT total_cents - subtotal_cents - shipping_cents FROM orders WHERE shopify_order_id = {id}")).await,
+        0,
+        "order {id} total is its subtotal and shipping"
+    );
+}
+
+async fn killed_mid_stream_every_accepted_webhook_ends_as_one_order(backend: Backend) {
+    let started = Instant::now();
+    let database = SharedDatabase::new(backend).await;
+    let outbox = database.dir.path().join("outbox");
+    let mut server = ServerProcess::start(&database.url, &outbox);
+    let db = Database::connect(&database.url).await.expect("test connection");
+    let catalog = catalog_lines(&db, 0, WEBHOOKS).await;
+    let sent: Vec<Sent> = (0..WEBHOOKS)
+        .map(|n| {
+            let shopify_id = 7_000_000_000 + n as i64;
+            let lines = vec![Line { quantity: 1 + (n % 3) as i64, ..catalog[n].clone() }, unknown_line()];
+            let body = order(shopify_id, "2026-12-01T09:14:05-05:00", &lines, |_| {});
+            let signed_right = n % BAD_EVERY != BAD_EVERY - 1;
+            let secret = if signed_right { SHOPIFY_SECRET } else { "a-forged-secret" };
+            Sent { delivery: Delivery::signed(&format!("crash-{n:03}"), "orders/create", &body, secret), shopify_id, lines, signed_right }
+        })
+        .collect();
+    let answered = AtomicUsize::new(0);
+    let kill = tokio::sync::Notify::new();
+    let all: Vec<usize> = (0..WEBHOOKS).collect();
+    let base = server.base.clone();
+    let (seen, ()) = tokio::join!(send_all(&sent, &all, &base, &answered, Some(&kill)), async {
+        kill.notified().await;
+        server.kill();
+    });
+    let accepted: Vec<usize> = all.iter().copied().filter(|i| seen[i] == Seen::Accepted).collect();
+    let refused: Vec<usize> = all.iter().copied().filter(|i| seen[i] == Seen::Unauthorized).collect();
+    let unknown: Vec<usize> = all.iter().copied().filter(|i| seen[i] == Seen::Unknown).collect();
+    assert!(accepted.len() >= KILL_AFTER * 8 / 10 - 10, "most answers before the kill are 200: {} accepted", accepted.len());
+    assert!(!refused.is_empty(), "some forged webhooks were answered before the kill");
+    for i in &refused {
+        assert!(!sent[*i].signed_right, "webhook {i} was signed right but got 401");
+    }
+    for i in &accepted {
+        assert!(sent[*i].signed_right, "forged webhook {i} was accepted");
+    }
+    let pending = count(&db, "SELECT COUNT(*) FROM jobs WHERE status <> 'done'").await;
+    eprintln!(
+        "killed after {} answers: {} accepted, {} refused, {} unanswered; {pending} jobs unfinished at the kill",
+        KILL_AFTER,
+        accepted.len(),
+        refused.len(),
+        unknown.len()
+    );
+
+    let server = ServerProcess::start(&database.url, &outbox);
+    drain(&db, &server).await;
+    for i in &accepted {
+        assert_one_correct_order(&db, &sent[*i]).await;
+    }
+    for i in &refused {
+        let (id, webhook_id) = (sent[*i].shopify_id, &sent[*i].delivery.webhook_id);
+        assert_eq!(count(&db, &format!("SELECT COUNT(*) FROM orders WHERE shopify_order_id = {id}")).await, 0, "forged {id} left no order");
+        assert_eq!(count(&db, &format!("SELECT COUNT(*) FROM webhook_deliveries WHERE webhook_id = '{webhook_id}'")).await, 0);
+    }
+    // Shopify delivers again what it got no answer for: each ends once.
+    let answered = AtomicUsize::new(0);
+    let again = send_all(&sent, &unknown, &server.base, &answered, None).await;
+    for i in &unknown {
+        let expected = if sent[*i].signed_right { Seen::Accepted } else { Seen::Unauthorized };
+        assert_eq!(again[i], expected, "redelivery of webhook {i}");
+    }
+    drain(&db, &server).await;
+    for item in sent.iter().filter(|s| s.signed_right) {
+        assert_one_correct_order(&db, item).await;
+    }
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM orders WHERE shopify_order_id IS NOT NULL").await,
+        sent.iter().filter(|s| s.signed_right).count() as i64
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM jobs WHERE status = 'dead'").await, 0, "no job died; log:\n{}", server.log());
+    drop(server);
+    db.close().await.expect("close");
+    database.drop_database().await;
+    eprintln!("crash test took {:?}", started.elapsed());
+}
+
+for_both_backends!(killed_mid_stream_every_accepted_webhook_ends_as_one_order);
