@@ -18,6 +18,15 @@ pub enum JobState {
     Done,
 }
 
+/// "retried once", "retried 3 times"; nothing for a job never retried.
+pub fn retried(retries: u32) -> Option<String> {
+    match retries {
+        0 => None,
+        1 => Some("retried once".to_string()),
+        n => Some(format!("retried {n} times")),
+    }
+}
+
 impl JobState {
     /// The label shown on the page.
     pub fn label(self) -> &'static str {
@@ -56,6 +65,8 @@ pub struct JobRow {
     pub status: JobState,
     pub attempts: i32,
     pub max_attempts: i32,
+    /// How often a person has retried it (from the audit log).
+    pub retries: u32,
     pub last_error: Option<String>,
     /// The job's input, as JSON text.
     pub payload: String,
@@ -141,6 +152,13 @@ mod tests {
         assert!(!JobState::Pending.needs_attention());
         assert!(!JobState::Running.needs_attention());
         assert!(!JobState::Done.needs_attention());
+    }
+
+    #[test]
+    fn retries_read_as_words() {
+        assert_eq!(retried(0), None);
+        assert_eq!(retried(1).as_deref(), Some("retried once"));
+        assert_eq!(retried(4).as_deref(), Some("retried 4 times"));
     }
 
     #[test]

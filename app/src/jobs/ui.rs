@@ -8,7 +8,7 @@
 //! forms (`ActionForm`), so they work before the WASM has loaded.
 
 use super::api::{jobs_overview, DiscardJob, RetryJob};
-use super::model::{DeliveryRow, JobAction, JobCounts, JobRow, JobsSnapshot};
+use super::model::{retried, DeliveryRow, JobAction, JobCounts, JobRow, JobsSnapshot};
 use crate::auth::{use_auth, CurrentUser, Role};
 use crate::error::AppError;
 use crate::ui::forbidden::Forbidden;
@@ -170,7 +170,10 @@ fn AttentionTable(jobs: Vec<JobRow>, retry: ServerAction<RetryJob>, discard: Ser
                         {job.webhook_id.map(|webhook| view! { <small>{format!(" · webhook {webhook}")}</small> })}
                     </td>
                     <td>{job.status.label()}</td>
-                    <td class="num">{format!("{} of {}", job.attempts, job.max_attempts)}</td>
+                    <td class="num">
+                        {format!("{} of {}", job.attempts, job.max_attempts)}
+                        {retried(job.retries).map(|text| view! { <small>{format!(" · {text}")}</small> })}
+                    </td>
                     <td class="job-error">{or_dash(job.last_error.as_deref())}</td>
                     <td>
                         <details>

@@ -2,7 +2,7 @@
 //! `orders::change`.
 
 use super::model::{OrderDetail, OrderLine, OrderSummary};
-use crate::entity::{order, order_item};
+use crate::entity::{order, order_external_line, order_item};
 use crate::error::AppError;
 use crate::live::ssr::catch_up::head;
 use crate::live::topic::Topic;
@@ -67,8 +67,22 @@ pub async fn detail(db: &DatabaseConnection, user_id: i32, id: i32) -> Result<Or
             variant_label: item.variant_label,
             unit_price: Money::new(item.unit_price_cents, currency),
             quantity: u32::try_from(item.quantity).unwrap_or(0),
-        })
-        .collect();
+        });
+    // Lines of a Shopify order that match none of our variants.
+    let external = order_external_line::Entity::find()
+        .filter(order_external_line::Column::OrderId.eq(id))
+        .order_by_asc(order_external_line::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|line| OrderLine {
+            sku: line.sku,
+            product_name: line.title,
+            variant_label: String::new(),
+            unit_price: Money::new(line.unit_price_cents, currency),
+            quantity: u32::try_from(line.quantity).unwrap_or(0),
+        });
+    let lines = lines.chain(external).collect();
     let ship_to = [
         row.ship_name.as_str(),
         row.ship_line1.as_str(),

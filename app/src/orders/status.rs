@@ -103,6 +103,17 @@ mod tests {
     use super::OrderStatus::{self, *};
 
     #[test]
+    fn reaching_ahead_skips_steps_but_never_goes_back() {
+        assert!(Pending.can_reach(Shipped));
+        assert!(Confirmed.can_reach(Delivered));
+        assert!(Pending.can_reach(Cancelled));
+        assert!(!Shipped.can_reach(Cancelled), "a shipped order is not cancelled");
+        assert!(!Delivered.can_reach(Shipped));
+        assert!(!Shipped.can_reach(Shipped));
+        assert!(!Cancelled.can_reach(Confirmed));
+    }
+
+    #[test]
     fn the_happy_path_is_allowed() {
         assert_eq!(Pending.transition(Confirmed), Ok(Confirmed));
         assert_eq!(Confirmed.transition(Shipped), Ok(Shipped));

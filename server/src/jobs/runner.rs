@@ -123,7 +123,7 @@ async fn queued(events: &mut broadcast::Receiver<Arc<LiveEvent>>, queue: &str) {
 }
 
 async fn run_queue(shared: Arc<Shared>, queue: &'static str, mut events: broadcast::Receiver<Arc<LiveEvent>>, mut stop: watch::Receiver<bool>) {
-    let workers = Arc::new(Semaphore::new(shared.config.workers));
+    let workers = Arc::new(Semaphore::new(shared.config.workers_for(queue)));
     let mut running: JoinSet<Option<Instant>> = JoinSet::new();
     // The earliest retry this loop scheduled, so a short backoff is not
     // stretched to the poll interval.

@@ -81,6 +81,9 @@ fn examples(sku: &str, slug: &str) -> Vec<(&'static str, Value)> {
         ("/api/admin/orders/get", json!({ "id": 1 })),
         ("/api/admin/orders/save", json!({ "id": 1, "edit": { "version": 1, "status": "SHIPPED", "tracking_number": "1Z", "notes": "n" } })),
         ("/api/admin/kpis", json!({ "period": "7d" })),
+        ("/api/admin/jobs/overview", json!({})),
+        ("/api/admin/jobs/retry", json!({ "id": 1 })),
+        ("/api/admin/jobs/discard", json!({ "id": 1 })),
     ]
 }
 
@@ -183,7 +186,7 @@ fn page_url(rng: &mut ChaCha8Rng, slug: &str) -> String {
         .choose(rng)
         .copied()
         .unwrap_or("");
-    let path = ["/", "/search", "/c/", "/p/", "/orders/", "/account", "/cart", "/checkout", "/sign-in", "/wishlist", "/pkg/", "/admin", "/api/admin/orders"]
+    let path = ["/", "/search", "/c/", "/p/", "/orders/", "/account", "/cart", "/checkout", "/sign-in", "/wishlist", "/pkg/", "/admin", "/admin/jobs", "/webhooks/shopify", "/api/admin/orders"]
         .choose(rng)
         .copied()
         .unwrap_or("/");

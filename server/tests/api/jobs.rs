@@ -94,6 +94,7 @@ async fn the_overview_counts_and_lists_failed_and_dead_jobs(app: TestApp) {
     let job = body["attention"].as_array().and_then(|jobs| jobs.iter().find(|j| j["id"] == dead)).expect("the dead job");
     assert_eq!(job["status"], "dead");
     assert_eq!(job["attempts"], 3);
+    assert_eq!(job["retries"], 0);
     assert_eq!(job["last_error"], "currency XTS is not supported");
     assert!(body["deliveries"].is_array(), "{body}");
 }
@@ -127,6 +128,16 @@ async fn retry_queues_a_dead_job_again_and_audits_it(app: TestApp) {
     // Nor discarded.
     assert_eq!(app.post_json_as(&staff, "/api/admin/jobs/discard", json!({ "id": id })).await.0, 409);
     assert!(job_row(&app, id).await.is_some());
+
+    // Dead again (as its worker would leave it): listed as retried once.
+    app.db
+        .execute_unprepared(&format!("UPDATE jobs SET status = 'dead', attempts = 1 WHERE id = {id}"))
+        .await
+        .expect("the job dies again");
+    let (status, body) = overview(&app, &staff).await;
+    assert_eq!(status, 200, "{body}");
+    let job = body["attention"].as_array().and_then(|jobs| jobs.iter().find(|j| j["id"] == id)).cloned().expect("listed again");
+    assert_eq!(job["retries"], 1, "{job}");
 }
 
 async fn discard_removes_a_failed_job_and_audits_it(app: TestApp) {

@@ -108,8 +108,8 @@ async fn topics_are_authorized_from_the_session(app: TestApp) {
     let topic = format!("order:{a_order}");
     subscribe(&mut socket, &topic, None).await;
     assert!(refused(next(&mut socket).await, &topic).contains("not found"));
-    subscribe(&mut socket, "outbox", None).await;
-    refused(next(&mut socket).await, "outbox");
+    subscribe(&mut socket, "jobs", None).await;
+    refused(next(&mut socket).await, "jobs");
     subscribe(&mut socket, "kpi;drop", None).await;
     refused(next(&mut socket).await, "kpi;drop");
 

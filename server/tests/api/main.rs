@@ -24,4 +24,5 @@ mod seed_orders;
 mod sessions;
 mod shopify;
 mod shopify_crash;
+mod shopify_sync;
 mod sign_in_load;

@@ -21,6 +21,15 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
+/// The audit actions of Retry and Discard.
+const RETRY: &str = "job.retry";
+const DISCARD: &str = "job.discard";
+
+/// The audit subject of job `id`.
+fn subject(id: i32) -> String {
+    format!("job:{id}")
+}
+
 /// The states a person may retry or discard.
 const ATTENTION: [JobStatus; 2] = [JobStatus::Failed, JobStatus::Dead];
 
@@ -59,6 +68,7 @@ impl From<job::Model> for JobRow {
             status: row.status.into(),
             attempts: row.attempts,
             max_attempts: row.max_attempts,
+            retries: 0,
             last_error: row.last_error,
             payload: row.payload,
             run_at: timestamp(row.run_at),
@@ -111,8 +121,21 @@ pub async fn needing_attention(db: &impl ConnectionTrait) -> Result<Vec<JobRow>,
         .await?
         .into_iter()
         .collect();
+    let retries: HashMap<String, i64> = audit_log::Entity::find()
+        .select_only()
+        .column(audit_log::Column::Subject)
+        .column_as(Expr::col(audit_log::Column::Id).count(), "n")
+        .filter(audit_log::Column::Action.eq(RETRY))
+        .filter(audit_log::Column::Subject.is_in(jobs.iter().map(|job| subject(job.id))))
+        .group_by(audit_log::Column::Subject)
+        .into_tuple::<(String, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
     for job in &mut jobs {
         job.webhook_id = webhooks.get(&job.id).cloned();
+        job.retries = retries.get(&subject(job.id)).map_or(0, |&n| u32::try_from(n).unwrap_or(u32::MAX));
     }
     Ok(jobs)
 }
@@ -184,7 +207,7 @@ async fn audit(db: &impl ConnectionTrait, actor: &CurrentUser, action: &str, row
         id: NotSet,
         actor_id: Set(Some(actor.id)),
         action: Set(action.to_string()),
-        subject: Set(format!("job:{}", row.id)),
+        subject: Set(subject(row.id)),
         detail: Set(detail),
         created_at: Set(now),
     }
@@ -224,7 +247,7 @@ pub async fn retry(db: &DatabaseConnection, actor: &CurrentUser, id: i32) -> Res
         .filter(webhook_delivery::Column::Result.eq(DeliveryResult::Failed))
         .exec(&txn)
         .await?;
-    audit(&txn, actor, "job.retry", &row, now).await?;
+    audit(&txn, actor, RETRY, &row, now).await?;
     let wake_up = wake(&txn, &row.queue).await?;
     txn.commit().await?;
     Ok(wake_up)
@@ -243,7 +266,7 @@ pub async fn discard(db: &DatabaseConnection, actor: &CurrentUser, id: i32) -> R
     if deleted.rows_affected == 0 {
         return Err(refused(id, JobState::Running, "discarded"));
     }
-    audit(&txn, actor, "job.discard", &row, Utc::now()).await?;
+    audit(&txn, actor, DISCARD, &row, Utc::now()).await?;
     txn.commit().await?;
     Ok(())
 }
