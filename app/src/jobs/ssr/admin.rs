@@ -140,9 +140,12 @@ pub async fn needing_attention(db: &impl ConnectionTrait) -> Result<Vec<JobRow>,
     Ok(jobs)
 }
 
+/// A delivery's listed columns: webhook id, topic, received, result, error.
+type DeliveryColumns = (String, String, DateTime<Utc>, DeliveryResult, Option<String>);
+
 /// The latest webhook deliveries, newest first, without their bodies.
 pub async fn deliveries(db: &impl ConnectionTrait) -> Result<Vec<DeliveryRow>, AppError> {
-    let rows: Vec<(String, String, DateTime<Utc>, DeliveryResult, Option<String>)> = webhook_delivery::Entity::find()
+    let rows: Vec<DeliveryColumns> = webhook_delivery::Entity::find()
         .select_only()
         .columns([
             webhook_delivery::Column::WebhookId,
