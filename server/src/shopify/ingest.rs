@@ -40,9 +40,6 @@ use std::time::Duration;
 /// Where Shopify is told to deliver.
 pub const PATH: &str = "/webhooks/shopify";
 
-/// The job kind that applies a delivery to its order.
-pub const JOB_KIND: &str = "shopify.order";
-
 /// Longest `X-Shopify-Webhook-Id` kept (the column's width; Shopify's are
 /// UUIDs).
 const MAX_WEBHOOK_ID: usize = 100;
@@ -282,7 +279,7 @@ async fn store_once(db: &DatabaseConnection, delivery: &NewDelivery) -> Result<S
     let mut recorded = Recorded::default();
     let mut job = None;
     if delivery.result == DeliveryResult::Queued {
-        let enqueued = enqueue(&txn, NewJob::new(queues::SHOPIFY, JOB_KIND, serde_json::json!({ "delivery": id })))
+        let enqueued = enqueue(&txn, NewJob::new(queues::SHOPIFY, super::sync::SYNC, serde_json::json!({ "delivery": id })))
             .await
             .map_err(StoreError::Queue)?;
         job = enqueued.id;

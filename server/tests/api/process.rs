@@ -6,13 +6,14 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-/// A running `server` binary on a fresh SQLite database with the demo data.
+/// A running `server` binary with the demo data, on a fresh SQLite
+/// database of its own or on one that outlives it.
 pub struct ServerProcess {
     child: Child,
     /// `http://127.0.0.1:PORT`
     pub base: String,
     log: Arc<Mutex<Vec<String>>>,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Drop for ServerProcess {
@@ -23,16 +24,25 @@ impl Drop for ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts the binary with `env` on top of a test configuration and
-    /// waits until it says it is ready.
+    /// Starts the binary with `env` on top of a test configuration, on a
+    /// database of its own, and waits until it says it is ready.
     pub fn start(env: &[(&str, &str)]) -> ServerProcess {
         let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite://{}/bazaar.db?mode=rwc", dir.path().display());
+        let mut server = Self::start_on(&url, &dir.path().join("outbox"), env);
+        server._dir = Some(dir);
+        server
+    }
+
+    /// Like [`ServerProcess::start`], on `database_url` (which outlives
+    /// it), writing emails into `outbox`.
+    pub fn start_on(database_url: &str, outbox: &std::path::Path, env: &[(&str, &str)]) -> ServerProcess {
         let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
         command
-            .env("DATABASE_URL", format!("sqlite://{}/bazaar.db?mode=rwc", dir.path().display()))
+            .env("DATABASE_URL", database_url)
             .env("BAZAAR_SEED", "demo")
             .env("BAZAAR_MAILER", "file")
-            .env("BAZAAR_OUTBOX_DIR", dir.path().join("outbox"))
+            .env("BAZAAR_OUTBOX_DIR", outbox)
             .env("LEPTOS_OUTPUT_NAME", "bazaar")
             .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
             .env("LEPTOS_ENV", "DEV")
@@ -64,7 +74,13 @@ impl ServerProcess {
         let base = ready_rx
             .recv_timeout(std::time::Duration::from_secs(60))
             .unwrap_or_else(|_| panic!("the server did not start; its log:\n{}", log.lock().expect("log lock").join("\n")));
-        ServerProcess { child, base, log, _dir: dir }
+        ServerProcess { child, base, log, _dir: None }
+    }
+
+    /// SIGKILL: no shutdown, no flushing, nothing finishes.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("SIGKILL the server");
+        self.child.wait().expect("the server is gone");
     }
 
     /// Everything the server printed so far.

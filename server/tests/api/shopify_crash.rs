@@ -11,10 +11,8 @@ use crate::shopify::{catalog_lines, order, unknown_line, Delivery, Line};
 use futures::StreamExt;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use crate::process::ServerProcess;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const WEBHOOKS: usize = 200;
@@ -27,75 +25,23 @@ const CONCURRENCY: usize = 32;
 /// How long the restarted server may take to drain the queue.
 const DRAIN_DEADLINE: Duration = Duration::from_secs(45);
 
-/// The server binary in its own process, on a database that outlives it.
-struct ServerProcess {
-    child: Child,
-    base: String,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl ServerProcess {
-    fn start(database_url: &str, outbox: &std::path::Path) -> ServerProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .env("DATABASE_URL", database_url)
-            .env("BAZAAR_SEED", "demo")
-            .env("BAZAAR_MAILER", "file")
-            .env("BAZAAR_OUTBOX_DIR", outbox)
-            .env("BAZAAR_SHOPIFY_WEBHOOK_SECRET", SHOPIFY_SECRET)
-            .env("BAZAAR_SHOPIFY_RATE_PER_SEC", "0")
-            .env("BAZAAR_API_RATE_PER_SEC", "0")
-            .env("BAZAAR_MAX_CONNECTIONS_PER_IP", "0")
-            // A job whose worker was killed is claimed again when its
-            // lease runs out; keep that short so the test stays short.
-            .env("BAZAAR_JOBS_LEASE_SECS", "3")
-            .env("BAZAAR_JOBS_BACKOFF_MS", "200")
-            .env("BAZAAR_JOBS_POLL_MS", "200")
-            .env("LEPTOS_OUTPUT_NAME", "bazaar")
-            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-            .env("LEPTOS_ENV", "DEV")
-            .env("RUST_LOG", "info,sqlx=warn")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the server binary starts");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let stderr = child.stderr.take().expect("stderr is piped");
-        for (stream, ready) in [(Box::new(stdout) as Box<dyn std::io::Read + Send>, Some(ready_tx)), (Box::new(stderr), None)] {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    if let (Some(ready), Some(addr)) = (&ready, line.strip_prefix("Bazaar is ready: browse ")) {
-                        let _ = ready.send(addr.trim_end_matches('/').to_string());
-                    }
-                    log.lock().expect("log lock").push(line);
-                }
-            });
-        }
-        let base = ready_rx
-            .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("the server did not start; its log:\n{}", log.lock().expect("log lock").join("\n")));
-        ServerProcess { child, base, log }
-    }
-
-    /// SIGKILL: no shutdown, no flushing, nothing finishes.
-    fn kill(&mut self) {
-        self.child.kill().expect("SIGKILL the server");
-        self.child.wait().expect("the server is gone");
-    }
-
-    fn log(&self) -> String {
-        self.log.lock().expect("log lock").join("\n")
-    }
+/// The real binary on the shared database, with the webhook secret, no
+/// rate limits, and leases short enough for the test to see a killed
+/// worker's jobs run again.
+fn start_server(database_url: &str, outbox: &std::path::Path) -> ServerProcess {
+    ServerProcess::start_on(
+        database_url,
+        outbox,
+        &[
+            ("BAZAAR_SHOPIFY_WEBHOOK_SECRET", SHOPIFY_SECRET),
+            ("BAZAAR_SHOPIFY_RATE_PER_SEC", "0"),
+            ("BAZAAR_API_RATE_PER_SEC", "0"),
+            ("BAZAAR_MAX_CONNECTIONS_PER_IP", "0"),
+            ("BAZAAR_JOBS_LEASE_SECS", "3"),
+            ("BAZAAR_JOBS_BACKOFF_MS", "200"),
+            ("BAZAAR_JOBS_POLL_MS", "200"),
+        ],
+    )
 }
 
 /// The database the two runs share: a SQLite file or a PostgreSQL
@@ -189,7 +135,7 @@ async fn drain(db: &DatabaseConnection, server: &ServerProcess) {
         if left == 0 {
             return;
         }
-        assert!(Instant::now() < deadline, "{left} jobs still unfinished after {DRAIN_DEADLINE:?}; server log:\n{}", server.log());
+        assert!(Instant::now() < deadline, "{left} jobs still unfinished after {DRAIN_DEADLINE:?}; server log:\n{}", server.log().join("\n"));
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -215,7 +161,7 @@ async fn killed_mid_stream_every_accepted_webhook_ends_as_one_order(backend: Bac
     let started = Instant::now();
     let database = SharedDatabase::new(backend).await;
     let outbox = database.dir.path().join("outbox");
-    let mut server = ServerProcess::start(&database.url, &outbox);
+    let mut server = start_server(&database.url, &outbox);
     let db = Database::connect(&database.url).await.expect("test connection");
     let catalog = catalog_lines(&db, 0, WEBHOOKS).await;
     let sent: Vec<Sent> = (0..WEBHOOKS)
@@ -256,7 +202,7 @@ async fn killed_mid_stream_every_accepted_webhook_ends_as_one_order(backend: Bac
         unknown.len()
     );
 
-    let server = ServerProcess::start(&database.url, &outbox);
+    let server = start_server(&database.url, &outbox);
     drain(&db, &server).await;
     for i in &accepted {
         assert_one_correct_order(&db, &sent[*i]).await;
@@ -281,7 +227,7 @@ async fn killed_mid_stream_every_accepted_webhook_ends_as_one_order(backend: Bac
         count(&db, "SELECT COUNT(*) FROM orders WHERE shopify_order_id IS NOT NULL").await,
         sent.iter().filter(|s| s.signed_right).count() as i64
     );
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM jobs WHERE status = 'dead'").await, 0, "no job died; log:\n{}", server.log());
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM jobs WHERE status = 'dead'").await, 0, "no job died; log:\n{}", server.log().join("\n"));
     drop(server);
     db.close().await.expect("close");
     database.drop_database().await;
