@@ -98,6 +98,11 @@ struct BenchArgs {
     /// Requests in flight at once.
     #[arg(short = 'c', long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=1024))]
     concurrency: u32,
+    /// Webhooks per second over all connections (default: as fast as the
+    /// server answers). Below the processing rate, accept→synced shows the
+    /// latency of an order through the queue rather than the backlog.
+    #[arg(long)]
+    rate: Option<f64>,
     /// How long to wait for the last ORDER_SYNCED after the last accept.
     #[arg(long, default_value_t = 300)]
     drain_secs: u64,
@@ -358,12 +363,14 @@ impl Webhook {
     }
 }
 
+/// Milliseconds since 1970: tags a run's Shopify order ids, webhook ids
+/// and emails, so that runs never collide.
 fn run_tag() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(0))
 }
 
 fn rfc3339(offset_secs: i64) -> String {
-    let secs = i64::try_from(run_tag()).unwrap_or(0) + offset_secs;
+    let secs = i64::try_from(run_tag() / 1000).unwrap_or(0) + offset_secs;
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let z = days + 719_468;
@@ -557,7 +564,8 @@ async fn bench(args: BenchArgs) -> Result<bool, RunError> {
         .collect();
     let index: HashMap<String, usize> = emails.iter().cloned().enumerate().map(|(n, e)| (e, n)).collect();
     println!(
-        "shopify-bench: {count} signed orders/create webhooks to {url}, {concurrency} at a time; {} catalog variants; {} CPU(s) shared by the load generator and the server",
+        "shopify-bench: {count} signed orders/create webhooks to {url}, {concurrency} at a time{}; {} catalog variants; {} CPU(s) shared by the load generator and the server",
+        args.rate.map_or(String::new(), |r| format!(", {r}/s")),
         variants.len(),
         std::thread::available_parallelism().map_or(0, usize::from)
     );
@@ -565,6 +573,7 @@ async fn bench(args: BenchArgs) -> Result<bool, RunError> {
     let webhooks = Arc::new(webhooks);
     let accepted_at: Arc<Mutex<Vec<Option<Instant>>>> = Arc::new(Mutex::new(vec![None; count]));
     let start = Instant::now();
+    let spacing = args.rate.filter(|r| r.is_finite() && *r > 0.0).map(|r| Duration::from_secs_f64(1.0 / r));
     let workers: Vec<_> = (0..concurrency)
         .map(|_| {
             let (client, url, next, webhooks, accepted_at) = (client.clone(), url.clone(), next.clone(), webhooks.clone(), accepted_at.clone());
@@ -573,6 +582,9 @@ async fn bench(args: BenchArgs) -> Result<bool, RunError> {
                 loop {
                     let n = next.fetch_add(1, Ordering::Relaxed);
                     let Some(webhook) = webhooks.get(n) else { break };
+                    if let Some(spacing) = spacing {
+                        tokio::time::sleep_until((start + spacing * u32::try_from(n).unwrap_or(u32::MAX)).into()).await;
+                    }
                     let sent = Instant::now();
                     match webhook.send(&client, &url).await {
                         Ok((200, _)) => {

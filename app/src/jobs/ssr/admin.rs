@@ -251,7 +251,7 @@ pub async fn retry(db: &DatabaseConnection, actor: &CurrentUser, id: i32) -> Res
         .exec(&txn)
         .await?;
     audit(&txn, actor, RETRY, &row, now).await?;
-    let wake_up = wake(&txn, &row.queue).await?;
+    let wake_up = wake(&row.queue);
     txn.commit().await?;
     Ok(wake_up)
 }

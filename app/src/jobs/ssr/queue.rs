@@ -7,8 +7,8 @@
 
 use crate::entity::job::{self, JobStatus};
 use crate::error::AppError;
-use crate::live::protocol::EventBody;
-use crate::live::ssr::{record, Recorded};
+use crate::live::protocol::{EventBody, LiveEvent};
+use crate::live::ssr::Recorded;
 use crate::live::topic::Topic;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, OnConflict, Query};
@@ -115,17 +115,20 @@ pub async fn enqueue(db: &impl ConnectionTrait, new: NewJob) -> Result<Enqueued,
     };
     let mut recorded = Recorded::default();
     if id.is_some() {
-        recorded.extend(wake(db, &new.queue).await?);
+        recorded.extend(wake(&new.queue));
     }
     Ok(Enqueued { id, recorded })
 }
 
-/// The event that wakes `queue`'s workers, recorded in `db`'s transaction
-/// (for a job made due again, as a person's retry does).
-pub async fn wake(db: &impl ConnectionTrait, queue: &str) -> Result<Recorded, AppError> {
+/// The signal that wakes `queue`'s workers once published after commit
+/// (for a new job, or one a person made due again). It is not stored:
+/// a worker that misses it finds the job on its next poll, so recording
+/// it would cost every enqueue two writes, and on PostgreSQL a lock on
+/// one counter row that every enqueueing transaction would queue for.
+pub fn wake(queue: &str) -> Recorded {
     let mut recorded = Recorded::default();
-    recorded.push(record(db, Topic::Jobs, EventBody::JobQueued { queue: queue.to_string() }).await?);
-    Ok(recorded)
+    recorded.push(LiveEvent { topic: Topic::Jobs.to_string(), seq: 0, body: EventBody::JobQueued { queue: queue.to_string() } });
+    recorded
 }
 
 /// A job claimed by one worker: only this claim may extend its lease or
