@@ -1,12 +1,10 @@
 //! A unit of background work in the job queue (see `crate::jobs`).
 
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
 /// Where a job is. Stored by its lower-case name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
-#[serde(rename_all = "lowercase")]
 pub enum JobStatus {
     /// Waiting for a worker, due at `run_at`.
     #[sea_orm(string_value = "pending")]

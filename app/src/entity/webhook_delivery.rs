@@ -1,12 +1,10 @@
 //! One webhook delivery received from Shopify.
 
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
 /// What became of a delivery.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
-#[serde(rename_all = "lowercase")]
 pub enum DeliveryResult {
     /// Accepted; its job has not finished yet.
     #[sea_orm(string_value = "queued")]

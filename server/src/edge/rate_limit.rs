@@ -142,9 +142,14 @@ impl AnswerFormat {
     }
 }
 
-/// 429 with the wait in `Retry-After` (whole seconds, at least 1).
+/// `wait` as a `Retry-After` value: whole seconds, rounded up, at least 1.
+pub(crate) fn retry_after_secs(wait: Duration) -> u32 {
+    u32::try_from(wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).unwrap_or(u32::MAX).max(1)
+}
+
+/// 429 with the wait in `Retry-After`.
 fn too_many_requests(wait: Duration, format: AnswerFormat) -> Response {
-    let seconds = u32::try_from(wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).unwrap_or(u32::MAX).max(1);
+    let seconds = retry_after_secs(wait);
     let error = AppError::RateLimited { retry_after_secs: seconds };
     let mut response = match format {
         AnswerFormat::Json => api_error(error),

@@ -70,6 +70,8 @@ struct Shared {
     db: DatabaseConnection,
     handlers: Handlers,
     config: JobsConfig,
+    /// `config.lease`, as the queue's operations take it.
+    lease: chrono::Duration,
     /// Names this process's claims: `{name}:{n}`.
     name: String,
     claims: AtomicU64,
@@ -86,7 +88,8 @@ impl Runner {
     /// runs every queue, `queues::ALL`).
     pub fn start(db: DatabaseConnection, bus: &dyn EventBus, config: JobsConfig, handlers: Handlers, queues: &[&'static str]) -> Runner {
         let name = format!("{}-{:08x}", std::process::id(), rand::thread_rng().gen::<u32>());
-        let shared = Arc::new(Shared { db, handlers, config, name, claims: AtomicU64::new(0) });
+        let lease = chrono::Duration::from_std(config.lease).unwrap_or(chrono::Duration::seconds(30));
+        let shared = Arc::new(Shared { db, handlers, config, lease, name, claims: AtomicU64::new(0) });
         let (stop, stopped) = watch::channel(false);
         let queues = queues
             .iter()
@@ -132,8 +135,7 @@ async fn run_queue(shared: Arc<Shared>, queue: &'static str, mut events: broadca
         let free = workers.available_permits();
         if free > 0 {
             let token = format!("{}:{}", shared.name, shared.claims.fetch_add(1, Ordering::Relaxed));
-            let lease = chrono::Duration::from_std(shared.config.lease).unwrap_or(chrono::Duration::seconds(30));
-            match queue::claim(&shared.db, queue, &token, u64::try_from(free).unwrap_or(1), lease).await {
+            match queue::claim(&shared.db, queue, &token, u64::try_from(free).unwrap_or(1), shared.lease).await {
                 Ok(claims) => {
                     for claim in claims {
                         let Ok(permit) = workers.clone().try_acquire_owned() else { break };
@@ -217,14 +219,13 @@ async fn run_one(shared: Arc<Shared>, claim: Claim, _worker: OwnedSemaphorePermi
 
 /// Runs `work`, extending `claim`'s lease every third of it meanwhile.
 async fn with_lease(shared: &Shared, claim: &Claim, work: impl std::future::Future<Output = Result<(), JobError>>) -> Result<(), JobError> {
-    let lease = shared.config.lease;
-    let chrono_lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(30));
-    let mut renew = tokio::time::interval_at(Instant::now() + lease / 3, lease / 3);
+    let renew_every = shared.config.lease / 3;
+    let mut renew = tokio::time::interval_at(Instant::now() + renew_every, renew_every);
     tokio::pin!(work);
     loop {
         tokio::select! {
             outcome = &mut work => return outcome,
-            _ = renew.tick() => match queue::extend(&shared.db, claim, chrono_lease).await {
+            _ = renew.tick() => match queue::extend(&shared.db, claim, shared.lease).await {
                 Ok(true) => {}
                 Ok(false) => tracing::warn!(job = claim.job.id, "lost a running job's lease"),
                 Err(err) => tracing::warn!(job = claim.job.id, error = %err, "could not extend a job's lease"),

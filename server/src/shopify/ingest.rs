@@ -17,7 +17,7 @@ use super::config::ShopifyConfig;
 use super::payload::{ShopifyOrder, WebhookTopic};
 use super::signature::{verify, SIGNATURE_HEADER};
 use crate::edge::client_ip::client_ip;
-use crate::edge::rate_limit::quota;
+use crate::edge::rate_limit::{quota, retry_after_secs};
 use app::checkout::retry::{is_transient, MAX_ATTEMPTS};
 use app::entity::webhook_delivery::{self, DeliveryResult};
 use app::error::AppError;
@@ -299,9 +299,9 @@ fn answer(status: StatusCode, message: &str) -> Response {
     (status, Json(serde_json::json!({ "message": message }))).into_response()
 }
 
-/// 429 with the wait in `Retry-After` (whole seconds, at least 1).
+/// 429 with the wait in `Retry-After`, counted as the API's limits count it.
 fn too_many_requests(wait: Duration) -> Response {
-    let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+    let seconds = retry_after_secs(wait);
     let mut response = answer(StatusCode::TOO_MANY_REQUESTS, "Too many webhooks from this address; please retry later.");
     response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     response

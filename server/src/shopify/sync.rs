@@ -55,14 +55,6 @@ struct Payload {
     delivery: i32,
 }
 
-/// What a delivery did to its order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Outcome {
-    Applied,
-    /// Not newer than the state already applied.
-    Stale,
-}
-
 /// Why a delivery could not be applied this time.
 #[derive(Debug, thiserror::Error)]
 enum SyncError {
@@ -146,11 +138,7 @@ impl JobHandler for SyncOrder {
         let recorded = loop {
             let txn = app::db::begin_write(&self.db).await?;
             match sync(&txn, &shopify, &hash).await {
-                Ok((outcome, recorded)) => {
-                    let result = match outcome {
-                        Outcome::Applied => DeliveryResult::Applied,
-                        Outcome::Stale => DeliveryResult::Stale,
-                    };
+                Ok((result, recorded)) => {
                     let mut row: webhook_delivery::ActiveModel = delivery.clone().into();
                     row.result = Set(result);
                     row.error = Set(None);
@@ -193,8 +181,9 @@ impl JobHandler for SyncOrder {
     }
 }
 
-/// Applies `shopify` in `txn`.
-async fn sync(txn: &DatabaseTransaction, shopify: &ShopifyOrder, unusable_hash: &str) -> Result<(Outcome, Recorded), SyncError> {
+/// Applies `shopify` in `txn`: `Applied`, or `Stale` when it is not newer
+/// than the state already applied.
+async fn sync(txn: &DatabaseTransaction, shopify: &ShopifyOrder, unusable_hash: &str) -> Result<(DeliveryResult, Recorded), SyncError> {
     let mut find = order::Entity::find().filter(order::Column::ShopifyOrderId.eq(shopify.id));
     if txn.get_database_backend() == DbBackend::Postgres {
         // Concurrent deliveries of one order take turns.
@@ -202,9 +191,9 @@ async fn sync(txn: &DatabaseTransaction, shopify: &ShopifyOrder, unusable_hash: 
     }
     let updated_at = shopify.updated_at_utc();
     match find.one(txn).await? {
-        Some(existing) if existing.shopify_updated_at.is_some_and(|applied| applied >= updated_at) => Ok((Outcome::Stale, Recorded::default())),
-        Some(existing) => update_existing(txn, existing, shopify).await.map(|recorded| (Outcome::Applied, recorded)),
-        None => create(txn, shopify, unusable_hash).await.map(|recorded| (Outcome::Applied, recorded)),
+        Some(existing) if existing.shopify_updated_at.is_some_and(|applied| applied >= updated_at) => Ok((DeliveryResult::Stale, Recorded::default())),
+        Some(existing) => update_existing(txn, existing, shopify).await.map(|recorded| (DeliveryResult::Applied, recorded)),
+        None => create(txn, shopify, unusable_hash).await.map(|recorded| (DeliveryResult::Applied, recorded)),
     }
 }
 
