@@ -50,6 +50,10 @@ pub enum AppError {
     /// 429 with `Retry-After` by the server's edge); nothing was done.
     #[error("Too many attempts. Please wait {retry_after_secs} seconds and try again.")]
     RateLimited { retry_after_secs: u32 },
+    /// A chat sender is over their message rate; the message was not
+    /// sent (answered 429 with `Retry-After`).
+    #[error("You're sending messages too fast. Please wait {retry_after_secs} seconds and try again.")]
+    TooFast { retry_after_secs: u32 },
     /// A failure on our side; the details are in the server log only.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -78,7 +82,7 @@ impl AppError {
             AppError::PaymentDeclined(_) => 402,
             AppError::Internal | AppError::Transport(_) => 500,
             AppError::Busy { .. } => 503,
-            AppError::RateLimited { .. } => 429,
+            AppError::RateLimited { .. } | AppError::TooFast { .. } => 429,
         }
     }
 }
@@ -151,7 +155,7 @@ pub mod ssr {
             if let Ok(status) = http::StatusCode::from_u16(err.status_code()) {
                 response.set_status(status);
             }
-            if let AppError::Busy { retry_after_secs } = &err {
+            if let AppError::Busy { retry_after_secs } | AppError::TooFast { retry_after_secs } = &err {
                 response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after_secs));
             }
         }

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod auth;
 pub mod cart;
 pub mod catalog;
+pub mod chat;
 pub mod checkout;
 #[cfg(feature = "ssr")]
 pub mod db;
@@ -64,6 +65,7 @@ pub fn App() -> impl IntoView {
     cart::ui::provide_cart();
     wishlist::ui::provide_wishlist();
     live::ui::provide_live();
+    chat::widget::provide_chat();
     // Only ever runs in the browser: tells tests (and CSS) that the WASM
     // has taken over the server-rendered page.
     Effect::new(|_| {
@@ -95,9 +97,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/wishlist") view=wishlist::ui::WishlistPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view={Lazy::<admin::route::AdminRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/admin/jobs") view={Lazy::<jobs::route::JobsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/support") view={Lazy::<chat::route::SupportRoute>::new()} ssr=SsrMode::Async />
                 </Routes>
             </main>
             <ui::layout::Footer />
+            <chat::widget::ChatLauncher />
         </Router>
     }
 }

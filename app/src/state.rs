@@ -21,6 +21,8 @@ pub struct AppState {
     /// Bounds concurrent password hashing (sign-in, sign-up, password
     /// changes), so a burst of sign-ins cannot exhaust memory.
     pub password_hashing: crate::account::ssr::password::HashingLimit,
+    /// Chat's send rate per sender and guests' conversation starts.
+    pub chat: crate::chat::ssr::ChatLimits,
 }
 
 impl FromRef<AppState> for LeptosOptions {

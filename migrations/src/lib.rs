@@ -12,6 +12,7 @@ mod m20261124_000101_create_payment_charges;
 mod m20261124_000701_add_users_session_generation;
 mod m20261124_000702_create_live_orders;
 mod m20261202_000801_create_jobs_and_shopify;
+mod m20261202_000901_create_chat;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000701_add_users_session_generation::Migration),
             Box::new(m20261124_000702_create_live_orders::Migration),
             Box::new(m20261202_000801_create_jobs_and_shopify::Migration),
+            Box::new(m20261202_000901_create_chat::Migration),
         ]
     }
 }

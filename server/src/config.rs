@@ -83,6 +83,8 @@ pub struct Config {
     pub shopify: crate::shopify::config::ShopifyConfig,
     /// The job queue's workers (`BAZAAR_JOBS_*`).
     pub jobs: crate::jobs::JobsConfig,
+    /// Chat's send rate and guests' conversation starts (`BAZAAR_CHAT_*`).
+    pub chat: app::chat::ssr::limits::ChatRates,
 }
 
 /// How email leaves the shop.
@@ -192,8 +194,23 @@ impl Config {
             ),
             shopify: crate::shopify::config::ShopifyConfig::from_env()?,
             jobs: crate::jobs::JobsConfig::from_env()?,
+            chat: chat_rates_from_env()?,
         })
     }
+}
+
+/// `BAZAAR_CHAT_MESSAGES_PER_WINDOW` (5) messages per sender in
+/// `BAZAAR_CHAT_WINDOW_SECS` (10), and
+/// `BAZAAR_CHAT_GUEST_CONVERSATIONS_PER_HOUR` (3); 0 lifts a limit.
+fn chat_rates_from_env() -> Result<app::chat::ssr::limits::ChatRates, EnvValueError> {
+    let defaults = app::chat::ssr::limits::ChatRates::default();
+    let small = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+    Ok(app::chat::ssr::limits::ChatRates {
+        messages: number_from_env("BAZAAR_CHAT_MESSAGES_PER_WINDOW")?.map_or(defaults.messages, small),
+        window: number_from_env("BAZAAR_CHAT_WINDOW_SECS")?.map_or(defaults.window, |s| std::time::Duration::from_secs(s.max(1))),
+        guest_conversations_per_hour: number_from_env("BAZAAR_CHAT_GUEST_CONVERSATIONS_PER_HOUR")?
+            .map_or(defaults.guest_conversations_per_hour, small),
+    })
 }
 
 /// The seed mode for `BAZAAR_SEED` (`value`) in `environment`: demo data by

@@ -98,6 +98,7 @@ impl Application {
                 config.password_hashing.concurrency,
                 config.password_hashing.max_wait,
             ),
+            chat: app::chat::ssr::ChatLimits::new(config.chat),
         };
         let listener = TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?;
         let bound = listener.local_addr().map_err(|source| StartupError::Bind { addr, source })?;
@@ -171,7 +172,7 @@ fn router(
 ) -> Router {
     let routes = route_list();
     let options = state.leptos_options.clone();
-    let live = live::LiveState { app: state.clone(), sessions: session_store };
+    let live = live::LiveState { app: state.clone(), sessions: session_store, presence: live::Presence::default() };
     // The socket's handler needs the session store besides the shop's
     // state, so it is a router of its own.
     let socket = Router::new().route("/ws", axum::routing::get(live::upgrade)).with_state(live);

@@ -5,6 +5,8 @@ pub mod address;
 pub mod audit_log;
 pub mod cart_item;
 pub mod category;
+pub mod chat_conversation;
+pub mod chat_message;
 pub mod event;
 pub mod job;
 pub mod order;

@@ -3,6 +3,7 @@
 //! examples.
 
 use crate::admin::model::AdminOrderRow;
+use crate::chat::model::{ChatMessage, Conversation, Typing};
 use crate::orders::status::OrderStatus;
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +17,9 @@ pub enum ClientMessage {
     Subscribe { topic: String, after: Option<i64> },
     /// Stop receiving `topic`.
     Unsubscribe { topic: String },
+    /// The sender is typing in the chat `topic` it holds (`chat:{id}`).
+    /// Throttled by the server; never stored.
+    Typing { topic: String },
 }
 
 /// What the server sends.
@@ -31,6 +35,9 @@ pub enum ServerMessage {
     Snapshot { topic: String, seq: i64, refetch: bool },
     /// A refused or malformed request; no data follows for `topic`.
     Error { topic: Option<String>, message: String },
+    /// Something only worth knowing now (typing, presence): not stored,
+    /// not numbered (`seq` is 0), not replayed after a reconnect.
+    Signal(LiveEvent),
 }
 
 /// An event as clients see it.
@@ -59,6 +66,17 @@ pub enum EventBody {
     /// A job was queued or re-queued on `queue` (topic `jobs`,
     /// server-internal): wakes that queue's workers.
     JobQueued { queue: String },
+    /// A chat message was written (topic `chat:{id}`); the event's `seq`
+    /// is the message's.
+    ChatMessage(ChatMessage),
+    /// A conversation got a message, was read by support, assigned,
+    /// closed or reopened (topic `support`).
+    ConversationChanged(Conversation),
+    /// Someone is typing (signal on `chat:{id}`).
+    Typing(Typing),
+    /// Whether at least one admin has the support console open (signal
+    /// on `presence`).
+    SupportPresence { online: bool },
 }
 
 impl EventBody {
@@ -69,6 +87,10 @@ impl EventBody {
             EventBody::OrderUpdated(_) => "ORDER_UPDATED",
             EventBody::KpiChanged(_) => "KPI_CHANGED",
             EventBody::JobQueued { .. } => "JOB_QUEUED",
+            EventBody::ChatMessage(_) => "CHAT_MESSAGE",
+            EventBody::ConversationChanged(_) => "CONVERSATION_CHANGED",
+            EventBody::Typing(_) => "TYPING",
+            EventBody::SupportPresence { .. } => "SUPPORT_PRESENCE",
         }
     }
 }

@@ -120,6 +120,18 @@ impl LiveSocket {
         id
     }
 
+    /// Tells the other side of chat `topic` that this tab is typing, if the
+    /// socket is open and holds the topic; otherwise nothing (typing is
+    /// only worth showing now).
+    pub fn typing(&self, topic: Topic) {
+        let name = topic.to_string();
+        let shared = self.shared.borrow();
+        let held = shared.topics.get(&name).is_some_and(|state| !state.refused);
+        if let (true, Some(outbox)) = (held, &shared.outbox) {
+            let _ = outbox.unbounded_send(ClientMessage::Typing { topic: name });
+        }
+    }
+
     /// Removes a listener; the last one of a topic unsubscribes it.
     pub fn forget(&self, topic: Topic, id: ListenerId) {
         let name = topic.to_string();
@@ -247,6 +259,19 @@ fn receive(shared: &Rc<RefCell<Shared>>, text: &str) {
             let receivers = shared.borrow_mut().accept_event(&event);
             for on_event in receivers {
                 on_event(event.clone());
+            }
+        }
+        ServerMessage::Signal(signal) => {
+            // Signals are not numbered: every listener of the topic gets
+            // each one, and none is replayed.
+            let receivers: Vec<EventCallback> = shared
+                .borrow()
+                .topics
+                .get(&signal.topic)
+                .map(|state| state.listeners.iter().map(|listener| Rc::clone(&listener.on_event)).collect())
+                .unwrap_or_default();
+            for on_event in receivers {
+                on_event(signal.clone());
             }
         }
         ServerMessage::Snapshot { topic, seq, refetch } => {

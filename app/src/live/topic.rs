@@ -16,6 +16,13 @@ pub enum Topic {
     /// Jobs queued (emails, Shopify orders…): wakes the server's job
     /// workers; no client may subscribe.
     Jobs,
+    /// One chat conversation's messages and typing signals (its customer
+    /// or guest, and admins).
+    Chat(i32),
+    /// Every conversation's changes, for the support console (admins).
+    Support,
+    /// Whether support is online (anyone, guests too).
+    Presence,
 }
 
 /// A topic name that names no topic.
@@ -31,12 +38,15 @@ impl FromStr for Topic {
             "orders" => Ok(Topic::Orders),
             "kpi" => Ok(Topic::Kpi),
             "jobs" => Ok(Topic::Jobs),
-            _ => name
-                .strip_prefix("order:")
-                .and_then(|id| id.parse::<i32>().ok())
-                .filter(|id| *id > 0)
-                .map(Topic::Order)
-                .ok_or_else(|| UnknownTopic(name.chars().take(100).collect())),
+            "support" => Ok(Topic::Support),
+            "presence" => Ok(Topic::Presence),
+            _ => {
+                let numbered = |prefix: &str| name.strip_prefix(prefix).and_then(|id| id.parse::<i32>().ok()).filter(|id| *id > 0);
+                numbered("order:")
+                    .map(Topic::Order)
+                    .or_else(|| numbered("chat:").map(Topic::Chat))
+                    .ok_or_else(|| UnknownTopic(name.chars().take(100).collect()))
+            }
         }
     }
 }
@@ -48,6 +58,9 @@ impl fmt::Display for Topic {
             Topic::Order(id) => write!(f, "order:{id}"),
             Topic::Kpi => f.write_str("kpi"),
             Topic::Jobs => f.write_str("jobs"),
+            Topic::Chat(id) => write!(f, "chat:{id}"),
+            Topic::Support => f.write_str("support"),
+            Topic::Presence => f.write_str("presence"),
         }
     }
 }
@@ -58,14 +71,14 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for topic in [Topic::Orders, Topic::Order(42), Topic::Kpi, Topic::Jobs] {
+        for topic in [Topic::Orders, Topic::Order(42), Topic::Kpi, Topic::Jobs, Topic::Chat(7), Topic::Support, Topic::Presence] {
             assert_eq!(topic.to_string().parse::<Topic>(), Ok(topic));
         }
     }
 
     #[test]
     fn unknown_names_are_refused() {
-        for name in ["", "order:", "order:x", "order:0", "order:-3", "Orders", "KPI"] {
+        for name in ["", "order:", "order:x", "order:0", "order:-3", "Orders", "KPI", "chat:", "chat:0", "chat:x"] {
             assert!(name.parse::<Topic>().is_err(), "{name}");
         }
     }

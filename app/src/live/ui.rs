@@ -64,7 +64,8 @@ pub fn provide_live() {
 ///
 /// `after` is the topic's sequence number the page's data was read at, so
 /// that nothing between loading and subscribing is missed (`None`: only new
-/// events). `on_event` gets each later event once, in order; `on_resync`
+/// events). `on_event` gets each later event once, in order, and every
+/// signal (typing, presence) as it comes; `on_resync`
 /// is called when events were lost and the component must reload its data.
 /// Does nothing on the server; in the browser it subscribes after
 /// hydration.
@@ -94,6 +95,21 @@ pub fn use_live_topic(topic: Topic, after: Option<i64>, on_event: impl Fn(LiveEv
     {
         // The server renders a snapshot; there is nothing to subscribe.
         let _ = (topic, after, on_event, on_resync);
+    }
+}
+
+/// A function that tells the other side of a chat topic that this tab is
+/// typing (a signal the server throttles and never stores). It does
+/// nothing on the server or while the socket is down.
+pub fn use_typing() -> impl Fn(Topic) + Clone + 'static {
+    let live = use_context::<LiveContext>();
+    move |topic| {
+        #[cfg(feature = "hydrate")]
+        if let Some(live) = live {
+            live.socket.try_with_value(|socket| socket.typing(topic));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (topic, live);
     }
 }
 

@@ -180,5 +180,8 @@ fn OrderView(
             </ActionForm>
         </Show>
         {move || error().map(|message| view! { <p role="alert" class="form-error">{message}</p> })}
+        <p>
+            <crate::chat::widget::AskAboutOrder id=order_id />
+        </p>
     }
 }

@@ -3,10 +3,14 @@
 
 use super::subscriptions::Subscriptions;
 use super::LiveState;
-use app::auth::CurrentUser;
+use super::presence::Seat;
 use app::auth::ssr::user_of_session;
-use app::live::protocol::{ClientMessage, ServerMessage};
-use app::live::ssr::{access::may_subscribe, catch_up};
+use app::auth::{CurrentUser, Role};
+use app::chat::model::{Author, Typing};
+use app::chat::ssr::party;
+use app::live::protocol::{ClientMessage, EventBody, LiveEvent, ServerMessage};
+use app::live::ssr::access::{may_subscribe, Viewer};
+use app::live::ssr::{catch_up, Recorded};
 use app::live::topic::Topic;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -14,6 +18,7 @@ use axum::response::Response;
 use chrono::Utc;
 use futures::stream::{SplitSink, StreamExt};
 use futures::SinkExt;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
@@ -28,6 +33,8 @@ const SESSION_CHECK: Duration = Duration::from_secs(5);
 /// A client that cannot take a message within this is dropped; it catches
 /// up when it reconnects.
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
+/// A socket announces typing in a conversation at most this often.
+const TYPING_EVERY: Duration = Duration::from_millis(1500);
 /// Largest client message: a subscribe is a few dozen bytes.
 const MAX_MESSAGE_BYTES: usize = 16 * 1024;
 /// Read buffer per socket. axum's default (128 KiB, zero-filled on use)
@@ -94,8 +101,37 @@ async fn still_signed_in(live: &LiveState, session_id: Option<Id>, user: &Curren
     matches!(user_of_session(&live.app.db, &session, Utc::now()).await, Ok(Some(now)) if now.id == user.id)
 }
 
+/// What a socket holds besides its subscriptions.
+#[derive(Default)]
+struct Extras {
+    /// Held while the socket holds `support` as an admin: support is online.
+    seat: Option<Seat>,
+    /// When the socket last announced typing, per chat topic.
+    typed: HashMap<String, Instant>,
+}
+
+/// The guest chat key in the socket's session now: a guest who wrote their
+/// first message after the socket opened has one since.
+async fn guest_chat_key(live: &LiveState, session_id: Option<Id>) -> Option<String> {
+    let session = Session::new(Some(session_id?), Arc::new(live.sessions.clone()), None);
+    match party::guest_key(&session).await {
+        Ok(key) => key,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read a socket's session for its chat key");
+            None
+        }
+    }
+}
+
 /// Answers one client message.
-async fn handle(live: &LiveState, user: Option<&CurrentUser>, subs: &mut Subscriptions, text: &str) -> Vec<ServerMessage> {
+async fn handle(
+    live: &LiveState,
+    user: Option<&CurrentUser>,
+    session_id: Option<Id>,
+    subs: &mut Subscriptions,
+    extras: &mut Extras,
+    text: &str,
+) -> Vec<ServerMessage> {
     let error = |topic: Option<String>, message: String| vec![ServerMessage::Error { topic, message }];
     let message = match serde_json::from_str::<ClientMessage>(text) {
         Ok(message) => message,
@@ -103,7 +139,26 @@ async fn handle(live: &LiveState, user: Option<&CurrentUser>, subs: &mut Subscri
     };
     match message {
         ClientMessage::Unsubscribe { topic } => {
+            if topic == Topic::Support.to_string() {
+                extras.seat = None;
+            }
             subs.remove(&topic);
+            Vec::new()
+        }
+        ClientMessage::Typing { topic: name } => {
+            let Ok(Topic::Chat(conversation)) = name.parse::<Topic>() else {
+                return error(Some(name), "Typing is only shown in a chat conversation.".into());
+            };
+            if !subs.holds(&name) {
+                return error(Some(name), "Subscribe to the conversation first.".into());
+            }
+            let now = Instant::now();
+            if extras.typed.get(&name).is_some_and(|last| now.duration_since(*last) < TYPING_EVERY) {
+                return Vec::new();
+            }
+            extras.typed.insert(name, now);
+            let author = if user.is_some_and(|u| u.holds(Role::Admin)) { Author::Support } else { Author::Customer };
+            Recorded::signal(Topic::Chat(conversation), EventBody::Typing(Typing { conversation, author })).publish(live.app.events.as_ref());
             Vec::new()
         }
         ClientMessage::Subscribe { topic: name, after } => {
@@ -114,14 +169,26 @@ async fn handle(live: &LiveState, user: Option<&CurrentUser>, subs: &mut Subscri
             if subs.is_full() {
                 return error(Some(name), "Too many subscriptions on one socket.".into());
             }
-            if let Err(refused) = may_subscribe(&live.app.db, user, topic).await {
+            let guest_key = match (topic, user) {
+                (Topic::Chat(_), None) => guest_chat_key(live, session_id).await,
+                _ => None,
+            };
+            let viewer = Viewer { user, guest_chat_key: guest_key.as_deref() };
+            if let Err(refused) = may_subscribe(&live.app.db, viewer, topic).await {
                 return error(Some(name), refused.to_string());
             }
             match catch_up::since(&live.app.db, &name, after).await {
                 Ok(caught) => {
                     subs.insert(name.clone(), caught.head);
                     let mut out: Vec<ServerMessage> = caught.events.into_iter().map(ServerMessage::Event).collect();
-                    out.push(ServerMessage::Snapshot { topic: name, seq: caught.head, refetch: caught.refetch });
+                    out.push(ServerMessage::Snapshot { topic: name.clone(), seq: caught.head, refetch: caught.refetch });
+                    if topic == Topic::Support && extras.seat.is_none() {
+                        extras.seat = Some(live.presence.join(Arc::clone(&live.app.events)));
+                    }
+                    if topic == Topic::Presence {
+                        let online = EventBody::SupportPresence { online: live.presence.online() };
+                        out.push(ServerMessage::Signal(LiveEvent { topic: name, seq: 0, body: online }));
+                    }
                     out
                 }
                 Err(err) => error(Some(name), err.to_string()),
@@ -136,6 +203,7 @@ async fn run(socket: WebSocket, live: LiveState, user: Option<CurrentUser>, sess
     // between is either in the catch-up or in this receiver.
     let mut events = live.app.events.subscribe();
     let mut subs = Subscriptions::default();
+    let mut extras = Extras::default();
     let mut heartbeat = interval(HEARTBEAT);
     let mut session_check = interval(SESSION_CHECK);
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -147,7 +215,7 @@ async fn run(socket: WebSocket, live: LiveState, user: Option<CurrentUser>, sess
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => Err(End::Gone),
                 Some(Ok(Message::Text(text))) => {
                     last_heard = Instant::now();
-                    let replies = handle(&live, user.as_ref(), &mut subs, text.as_str()).await;
+                    let replies = handle(&live, user.as_ref(), session_id, &mut subs, &mut extras, text.as_str()).await;
                     send_all(&mut sink, &replies).await
                 }
                 Some(Ok(_)) => {

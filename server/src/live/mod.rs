@@ -4,17 +4,21 @@
 //! from the event bus in order.
 
 mod connection;
+mod presence;
 mod subscriptions;
 
 pub use connection::upgrade;
 
 use crate::sessions::DbSessionStore;
+pub use presence::Presence;
 use app::state::AppState;
 
-/// What a socket needs: the shop and the session store, to notice a
-/// sign-out.
+/// What a socket needs: the shop, the session store (to notice a sign-out
+/// and find a guest's chat key) and support's presence.
 #[derive(Clone, Debug)]
 pub struct LiveState {
     pub app: AppState,
     pub sessions: DbSessionStore,
+    /// How many support consoles are open here.
+    pub presence: Presence,
 }

@@ -20,6 +20,11 @@ impl Subscriptions {
         self.0.len() >= MAX_TOPICS
     }
 
+    /// Whether the socket holds `topic`.
+    pub fn holds(&self, topic: &str) -> bool {
+        self.0.contains_key(topic)
+    }
+
     /// Subscribes to `topic` as caught up to `seq`.
     pub fn insert(&mut self, topic: String, seq: i64) {
         self.0.insert(topic, seq);
@@ -30,13 +35,17 @@ impl Subscriptions {
     }
 
     /// The messages that deliver `event` to this socket: none if it does
-    /// not hold the topic or already sent it; the missing events from the
+    /// not hold the topic or already sent it; a signal (`seq` 0) as it is; the missing events from the
     /// database first if it arrives ahead of one still unsent (two commits
     /// published in the other order).
     pub async fn deliver(&mut self, db: &DatabaseConnection, event: &LiveEvent) -> Result<Vec<ServerMessage>, AppError> {
         let Some(last) = self.0.get_mut(&event.topic) else {
             return Ok(Vec::new());
         };
+        if event.seq == 0 {
+            // A signal: for whoever holds the topic now, outside the order.
+            return Ok(vec![ServerMessage::Signal(event.clone())]);
+        }
         if event.seq <= *last {
             return Ok(Vec::new());
         }

@@ -208,6 +208,7 @@ pub fn test_config(database_url: &str, outbox: &std::path::Path) -> Config {
             poll: std::time::Duration::from_millis(100),
             ..server::jobs::JobsConfig::default()
         },
+        chat: app::chat::ssr::limits::ChatRates::default(),
     }
 }
 

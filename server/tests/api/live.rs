@@ -21,25 +21,25 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{connect_async, MaybeTlsStream, WebSocketStream};
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Longest wait for a message that should come.
-const PATIENCE: Duration = Duration::from_secs(10);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
 
 /// A visitor whose cookies can be handed to a WebSocket handshake.
-struct Visitor {
-    client: Client,
-    jar: Arc<Jar>,
+pub(crate) struct Visitor {
+    pub(crate) client: Client,
+    pub(crate) jar: Arc<Jar>,
 }
 
 impl Visitor {
-    fn new() -> Visitor {
+    pub(crate) fn new() -> Visitor {
         let jar = Arc::new(Jar::default());
         let client = Client::builder().cookie_provider(jar.clone()).build().expect("client");
         Visitor { client, jar }
     }
 
-    async fn sign_in(app: &TestApp, email: &str, password: &str) -> Visitor {
+    pub(crate) async fn sign_in(app: &TestApp, email: &str, password: &str) -> Visitor {
         let visitor = Visitor::new();
         let (status, body) = app.post_json_as(&visitor.client, "/api/auth/sign-in", json!({ "email": email, "password": password })).await;
         assert_eq!(status, 200, "sign in {email}: {body}");
@@ -47,11 +47,11 @@ impl Visitor {
     }
 
     /// Opens `/ws` with this visitor's cookies and the shop's own Origin.
-    async fn socket(&self, app: &TestApp) -> Socket {
+    pub(crate) async fn socket(&self, app: &TestApp) -> Socket {
         self.socket_from(app, &app.base).await.expect("the socket opens")
     }
 
-    async fn socket_from(&self, app: &TestApp, origin: &str) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+    pub(crate) async fn socket_from(&self, app: &TestApp, origin: &str) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
         let mut request = format!("ws://{}/ws", app.address()).into_client_request().expect("request");
         let url = app.base.parse().expect("base URL");
         if let Some(cookies) = self.jar.cookies(&url) {
@@ -62,16 +62,16 @@ impl Visitor {
     }
 }
 
-async fn send(socket: &mut Socket, message: Value) {
+pub(crate) async fn send(socket: &mut Socket, message: Value) {
     socket.send(Message::Text(message.to_string().into())).await.expect("send");
 }
 
-async fn subscribe(socket: &mut Socket, topic: &str, after: Option<i64>) {
+pub(crate) async fn subscribe(socket: &mut Socket, topic: &str, after: Option<i64>) {
     send(socket, json!({ "type": "subscribe", "topic": topic, "after": after })).await;
 }
 
 /// The next message from the server (pings are answered by the library).
-async fn next(socket: &mut Socket) -> ServerMessage {
+pub(crate) async fn next(socket: &mut Socket) -> ServerMessage {
     loop {
         let frame = tokio::time::timeout(PATIENCE, socket.next()).await.expect("a message in time").expect("socket open").expect("frame");
         if let Message::Text(text) = frame {
@@ -81,7 +81,7 @@ async fn next(socket: &mut Socket) -> ServerMessage {
 }
 
 /// Subscribes and returns the snapshot's sequence number.
-async fn subscribed(socket: &mut Socket, topic: &str) -> i64 {
+pub(crate) async fn subscribed(socket: &mut Socket, topic: &str) -> i64 {
     subscribe(socket, topic, None).await;
     match next(socket).await {
         ServerMessage::Snapshot { topic: t, seq, refetch: false } if t == topic => seq,
@@ -89,7 +89,7 @@ async fn subscribed(socket: &mut Socket, topic: &str) -> i64 {
     }
 }
 
-fn refused(message: ServerMessage, topic: &str) -> String {
+pub(crate) fn refused(message: ServerMessage, topic: &str) -> String {
     match message {
         ServerMessage::Error { topic: Some(t), message } if t == topic => message,
         other => panic!("expected {topic} to be refused, got {other:?}"),

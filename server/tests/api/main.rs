@@ -8,6 +8,7 @@ mod admin;
 mod bad_input;
 mod cart;
 mod catalog;
+mod chat;
 mod checkout;
 mod edge;
 mod fuzz;

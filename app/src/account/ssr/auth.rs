@@ -6,6 +6,7 @@ use crate::account::validate::{Email, Password, PersonName};
 use crate::auth::ssr::{end_every_session, keep_signed_in, start_session};
 use crate::auth::{CurrentUser, Role};
 use crate::cart::ssr::merge_guest_cart;
+use crate::chat::ssr::party::adopt_guest_conversations;
 use crate::entity::user;
 use crate::error::AppError;
 use chrono::Utc;
@@ -39,11 +40,12 @@ pub async fn register(
     sign_in_as(db, session, user).await
 }
 
-/// Signs `user` in to `session`; what the guest put in their cart comes
-/// with them into the account.
+/// Signs `user` in to `session`; what the guest put in their cart and
+/// their chat conversations come with them into the account.
 async fn sign_in_as(db: &DatabaseConnection, session: &Session, user: user::Model) -> Result<CurrentUser, AppError> {
     let signed_in = start_session(session, user).await?;
     merge_guest_cart(db, session, signed_in.id).await?;
+    adopt_guest_conversations(db, session, &signed_in).await?;
     Ok(signed_in)
 }
 

@@ -7,7 +7,7 @@
 
 use crate::entity::job::{self, JobStatus};
 use crate::error::AppError;
-use crate::live::protocol::{EventBody, LiveEvent};
+use crate::live::protocol::EventBody;
 use crate::live::ssr::Recorded;
 use crate::live::topic::Topic;
 use chrono::{DateTime, Duration, Utc};
@@ -126,9 +126,7 @@ pub async fn enqueue(db: &impl ConnectionTrait, new: NewJob) -> Result<Enqueued,
 /// it would cost every enqueue two writes, and on PostgreSQL a lock on
 /// one counter row that every enqueueing transaction would queue for.
 pub fn wake(queue: &str) -> Recorded {
-    let mut recorded = Recorded::default();
-    recorded.push(LiveEvent { topic: Topic::Jobs.to_string(), seq: 0, body: EventBody::JobQueued { queue: queue.to_string() } });
-    recorded
+    Recorded::signal(Topic::Jobs, EventBody::JobQueued { queue: queue.to_string() })
 }
 
 /// A job claimed by one worker: only this claim may extend its lease or

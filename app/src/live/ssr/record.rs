@@ -19,6 +19,13 @@ use std::sync::Arc;
 pub struct Recorded(Vec<Arc<LiveEvent>>);
 
 impl Recorded {
+    /// A signal (typing, presence, a queue's wake-up): published like an
+    /// event, but never stored and not numbered (`seq` 0), so a client that
+    /// was away misses it and nothing replays it.
+    pub fn signal(topic: Topic, body: EventBody) -> Self {
+        Recorded(vec![Arc::new(LiveEvent { topic: topic.to_string(), seq: 0, body })])
+    }
+
     /// Adds `event` to those to publish.
     pub fn push(&mut self, event: LiveEvent) {
         self.0.push(Arc::new(event));
@@ -39,8 +46,12 @@ impl Recorded {
 
 /// The next sequence number of `topic`. The upsert locks the topic's row
 /// until the transaction ends, so a later transaction on the same topic
-/// waits for this one to commit and numbers follow commit order.
-async fn next_seq(db: &impl ConnectionTrait, topic: &str) -> Result<i64, AppError> {
+/// waits for this one to commit and numbers follow commit order. A change
+/// whose own rows carry the number (a chat message's `seq`) takes it here
+/// and records its event with [`record_at`].
+pub async fn next_seq(db: &impl ConnectionTrait, topic: Topic) -> Result<i64, AppError> {
+    let topic = topic.to_string();
+    let topic = topic.as_str();
     let table = Alias::new("event_topics");
     let last_seq = Alias::new("last_seq");
     let upsert = Query::insert()
@@ -64,8 +75,14 @@ async fn next_seq(db: &impl ConnectionTrait, topic: &str) -> Result<i64, AppErro
 /// Records `body` on `topic` in `db` (the change's transaction) and
 /// returns it with its sequence number.
 pub async fn record(db: &impl ConnectionTrait, topic: Topic, body: EventBody) -> Result<LiveEvent, AppError> {
+    let seq = next_seq(db, topic).await?;
+    record_at(db, topic, seq, body).await
+}
+
+/// Records `body` on `topic` as number `seq`, which [`next_seq`] gave in
+/// this transaction.
+pub async fn record_at(db: &impl ConnectionTrait, topic: Topic, seq: i64, body: EventBody) -> Result<LiveEvent, AppError> {
     let topic = topic.to_string();
-    let seq = next_seq(db, &topic).await?;
     let payload = match serde_json::to_value(&body) {
         Ok(Value::Object(mut wire)) => wire.remove("payload").unwrap_or(Value::Null),
         Ok(_) | Err(_) => {
