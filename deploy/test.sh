@@ -24,5 +24,5 @@ bash deploy/e2e.sh sqlite
 # On PostgreSQL only the journeys whose behaviour depends on the database
 # (stock, orders, sessions, addresses, the admin desk and its live events);
 # the rest is the same code twice.
-bash deploy/e2e.sh postgres checkout sessions wishlist admin jobs
+bash deploy/e2e.sh postgres checkout sessions wishlist admin jobs chat
 printf '\nAll tests passed.\n'

@@ -106,6 +106,19 @@ impl MigrationTrait for Migration {
         ] {
             manager.create_index(Index::create().name(name).table(ChatConversations::Table).col(column).to_owned()).await?;
         }
+        // At most one open conversation per customer and per guest: two
+        // first messages sent at once must not start two. Partial indexes
+        // are written the same on SQLite and PostgreSQL (sea-query cannot
+        // express their WHERE).
+        let db = manager.get_connection();
+        db.execute_unprepared(
+            "CREATE UNIQUE INDEX uq_chat_conversations_open_user ON chat_conversations (user_id) WHERE status = 'open' AND user_id IS NOT NULL",
+        )
+        .await?;
+        db.execute_unprepared(
+            "CREATE UNIQUE INDEX uq_chat_conversations_open_guest ON chat_conversations (guest_key) WHERE status = 'open' AND guest_key IS NOT NULL",
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()

@@ -172,7 +172,12 @@ fn router(
 ) -> Router {
     let routes = route_list();
     let options = state.leptos_options.clone();
-    let live = live::LiveState { app: state.clone(), sessions: session_store, presence: live::Presence::default() };
+    let live = live::LiveState {
+        router: live::Router::start(state.events.as_ref()),
+        app: state.clone(),
+        sessions: session_store,
+        presence: live::Presence::default(),
+    };
     // The socket's handler needs the session store besides the shop's
     // state, so it is a router of its own.
     let socket = Router::new().route("/ws", axum::routing::get(live::upgrade)).with_state(live);

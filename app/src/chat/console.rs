@@ -90,7 +90,7 @@ fn Console(queue: Resource<Result<SupportQueue, AppError>>, filter: Memo<QueueFi
             <header class="desk-header">
                 <h1>"Support"</h1>
                 <nav aria-label="Admin">
-                    <a href="/admin">"Order desk"</a>
+                    <a href="/admin">"Orders"</a>
                     " "
                     <a href="/admin/jobs">"Jobs"</a>
                 </nav>

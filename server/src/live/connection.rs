@@ -4,6 +4,7 @@
 use super::subscriptions::Subscriptions;
 use super::LiveState;
 use super::presence::Seat;
+use super::router::Link;
 use app::auth::ssr::user_of_session;
 use app::auth::{CurrentUser, Role};
 use app::chat::model::{Author, Typing};
@@ -21,7 +22,6 @@ use futures::SinkExt;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{interval, timeout, Instant, MissedTickBehavior};
 use tower_sessions::session::Id;
 use tower_sessions::Session;
@@ -129,6 +129,7 @@ async fn handle(
     user: Option<&CurrentUser>,
     session_id: Option<Id>,
     subs: &mut Subscriptions,
+    link: &Link,
     extras: &mut Extras,
     text: &str,
 ) -> Vec<ServerMessage> {
@@ -142,6 +143,7 @@ async fn handle(
             if topic == Topic::Support.to_string() {
                 extras.seat = None;
             }
+            link.remove(&topic);
             subs.remove(&topic);
             Vec::new()
         }
@@ -177,6 +179,9 @@ async fn handle(
             if let Err(refused) = may_subscribe(&live.app.db, viewer, topic).await {
                 return error(Some(name), refused.to_string());
             }
+            // Routed before the catch-up is read, so an event committed in
+            // between is either in the catch-up or queued for the socket.
+            link.add(&name);
             match catch_up::since(&live.app.db, &name, after).await {
                 Ok(caught) => {
                     subs.insert(name.clone(), caught.head);
@@ -191,7 +196,12 @@ async fn handle(
                     }
                     out
                 }
-                Err(err) => error(Some(name), err.to_string()),
+                Err(err) => {
+                    if !subs.holds(&name) {
+                        link.remove(&name);
+                    }
+                    error(Some(name), err.to_string())
+                }
             }
         }
     }
@@ -199,9 +209,8 @@ async fn handle(
 
 async fn run(socket: WebSocket, live: LiveState, user: Option<CurrentUser>, session_id: Option<Id>) {
     let (mut sink, mut stream) = socket.split();
-    // Subscribed before any catch-up is read, so an event committed in
-    // between is either in the catch-up or in this receiver.
-    let mut events = live.app.events.subscribe();
+    let mut link = live.router.link();
+    let lagged = link.lagged();
     let mut subs = Subscriptions::default();
     let mut extras = Extras::default();
     let mut heartbeat = interval(HEARTBEAT);
@@ -215,7 +224,7 @@ async fn run(socket: WebSocket, live: LiveState, user: Option<CurrentUser>, sess
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => Err(End::Gone),
                 Some(Ok(Message::Text(text))) => {
                     last_heard = Instant::now();
-                    let replies = handle(&live, user.as_ref(), session_id, &mut subs, &mut extras, text.as_str()).await;
+                    let replies = handle(&live, user.as_ref(), session_id, &mut subs, &link, &mut extras, text.as_str()).await;
                     send_all(&mut sink, &replies).await
                 }
                 Some(Ok(_)) => {
@@ -223,19 +232,19 @@ async fn run(socket: WebSocket, live: LiveState, user: Option<CurrentUser>, sess
                     Ok(())
                 }
             },
-            event = events.recv() => match event {
-                Ok(event) => match subs.deliver(&live.app.db, &event).await {
+            event = link.recv() => match event {
+                Some(event) => match subs.deliver(&live.app.db, &event).await {
                     Ok(messages) => send_all(&mut sink, &messages).await,
                     Err(err) => {
                         tracing::warn!(error = %err, "could not fill a gap in a live topic; dropping the socket");
                         Err(End::TooSlow)
                     }
                 },
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::info!(missed, "a live socket fell behind; dropping it so it catches up on reconnect");
-                    Err(End::TooSlow)
-                }
-                Err(RecvError::Closed) => Err(End::Gone),
+                None => Err(End::Gone),
+            },
+            () = lagged.notified() => {
+                tracing::info!("a live socket fell behind; dropping it so it catches up on reconnect");
+                Err(End::TooSlow)
             },
             _ = heartbeat.tick() => {
                 if last_heard.elapsed() > HEARTBEAT * 2 {

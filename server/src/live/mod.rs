@@ -5,12 +5,14 @@
 
 mod connection;
 mod presence;
+mod router;
 mod subscriptions;
 
 pub use connection::upgrade;
 
 use crate::sessions::DbSessionStore;
 pub use presence::Presence;
+pub use router::Router;
 use app::state::AppState;
 
 /// What a socket needs: the shop, the session store (to notice a sign-out
@@ -21,4 +23,6 @@ pub struct LiveState {
     pub sessions: DbSessionStore,
     /// How many support consoles are open here.
     pub presence: Presence,
+    /// Hands each event to the sockets holding its topic.
+    pub router: Router,
 }

@@ -206,6 +206,8 @@ fn DeskView(data: DeskData) -> impl IntoView {
                 <h1>"Order desk"</h1>
                 <nav aria-label="Admin">
                     <a href="/admin/jobs">"Jobs"</a>
+                    " "
+                    <a href="/admin/support">"Support"</a>
                 </nav>
                 <LiveIndicator />
             </header>

@@ -14,7 +14,7 @@ use crate::live::topic::Topic;
 use chrono::Utc;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, SqlErr};
 
 /// A support action on a conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +53,14 @@ pub async fn act(db: &DatabaseConnection, staff: &CurrentUser, id: i32, action: 
         SupportAction::Read(seq) => row.support_read_seq = Set(seq.min(last_seq)),
     }
     row.updated_at = Set(Utc::now());
-    let summary = describe_one(&txn, row.update(&txn).await?).await?;
+    let updated = match row.update(&txn).await {
+        Ok(updated) => updated,
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return Err(AppError::Conflict("This customer has another open conversation; answer there.".into()));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let summary = describe_one(&txn, updated).await?;
     let mut recorded = Recorded::default();
     recorded.push(record(&txn, Topic::Support, EventBody::ConversationChanged(summary.clone())).await?);
     txn.commit().await?;

@@ -2,6 +2,7 @@
 //! guest's conversations to their session until they sign in.
 
 use crate::auth::CurrentUser;
+use crate::chat::model::ConversationStatus;
 use crate::entity::chat_conversation;
 use crate::error::AppError;
 use crate::auth::ssr::session_error;
@@ -84,6 +85,22 @@ pub async fn adopt_guest_conversations(db: &impl ConnectionTrait, session: &Sess
     let Some(key) = guest_key(session).await? else {
         return Ok(());
     };
+    let guest_has_open = chat_conversation::Entity::find()
+        .filter(chat_conversation::Column::GuestKey.eq(key.clone()))
+        .filter(chat_conversation::Column::Status.eq(ConversationStatus::Open))
+        .one(db)
+        .await?
+        .is_some();
+    if guest_has_open {
+        // One open conversation per customer: the one they just had as a
+        // guest goes on; the account's older one is closed.
+        chat_conversation::Entity::update_many()
+            .col_expr(chat_conversation::Column::Status, Expr::value(ConversationStatus::Closed))
+            .filter(chat_conversation::Column::UserId.eq(user.id))
+            .filter(chat_conversation::Column::Status.eq(ConversationStatus::Open))
+            .exec(db)
+            .await?;
+    }
     chat_conversation::Entity::update_many()
         .col_expr(chat_conversation::Column::UserId, Expr::value(user.id))
         .col_expr(chat_conversation::Column::GuestKey, Expr::value(Option::<String>::None))

@@ -63,18 +63,19 @@ async fn target(
     limits: &ChatLimits,
     party: &Party,
     id: Option<i32>,
-) -> Result<chat_conversation::Model, AppError> {
+) -> Result<chat_conversation::Model, Attempt> {
     if let Some(id) = id {
         let conversation = conversation_for(db, party, id).await?;
         if conversation.status == ConversationStatus::Closed && !matches!(party, Party::Support(_)) {
             return Err(AppError::Conflict(
                 "This conversation is closed. Send your message without a conversation to start a new one.".into(),
-            ));
+            )
+            .into());
         }
         return Ok(conversation);
     }
     let Some(owns) = party.owns() else {
-        return Err(invalid("conversation", "Choose the conversation to reply in.".into()));
+        return Err(invalid("conversation", "Choose the conversation to reply in.".into()).into());
     };
     let open = chat_conversation::Entity::find()
         .filter(owns)
@@ -94,7 +95,7 @@ async fn target(
             .count(db)
             .await?;
         if allowed > 0 && started >= u64::from(allowed) {
-            return Err(AppError::TooFast { retry_after_secs: 3600 });
+            return Err(AppError::TooFast { retry_after_secs: 3600 }.into());
         }
     }
     let (user_id, guest_key) = match party {
@@ -102,7 +103,7 @@ async fn target(
         Party::Guest(key) => (None, Some(key.clone())),
         Party::Support(_) => (None, None),
     };
-    Ok(chat_conversation::ActiveModel {
+    let started = chat_conversation::ActiveModel {
         id: NotSet,
         user_id: Set(user_id),
         guest_key: Set(guest_key),
@@ -119,7 +120,38 @@ async fn target(
         updated_at: Set(now),
     }
     .insert(db)
-    .await?)
+    .await;
+    match started {
+        Ok(conversation) => Ok(conversation),
+        // Another send of this party started one first (the open
+        // conversation's unique index).
+        Err(err) if is_unique_violation(&err) => Err(Attempt::Raced),
+        Err(err) => Err(AppError::from(err).into()),
+    }
+}
+
+/// Why one try at sending did not commit.
+enum Attempt {
+    /// A concurrent send of the same party committed first (the same
+    /// client id, or its new conversation): look again.
+    Raced,
+    Failed(AppError),
+}
+
+impl From<AppError> for Attempt {
+    fn from(err: AppError) -> Self {
+        Attempt::Failed(err)
+    }
+}
+
+impl From<sea_orm::DbErr> for Attempt {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Attempt::Failed(err.into())
+    }
+}
+
+fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
 /// The order a customer asks about: theirs, or "not found".
@@ -151,15 +183,45 @@ pub async fn send(
     // After the duplicate check: a retry of a message that went through
     // is answered, not refused.
     limits.take_send(&party.rate_key())?;
+    // A race is lost at most a few times in a row: each loss means the
+    // other send committed, and the next look finds what it made.
+    for _ in 0..3 {
+        match attempt(db, limits, party, &outgoing).await {
+            Ok(sent) => return Ok(sent),
+            Err(Attempt::Failed(err)) => return Err(err),
+            Err(Attempt::Raced) => {
+                if let Some(sent) = already_sent(db, party, &outgoing.client_id).await? {
+                    return Ok((sent, Recorded::default()));
+                }
+            }
+        }
+    }
+    tracing::error!("a chat send lost three races in a row");
+    Err(AppError::Internal)
+}
+
+/// One transaction's try at sending `outgoing`.
+async fn attempt(
+    db: &DatabaseConnection,
+    limits: &ChatLimits,
+    party: &Party,
+    outgoing: &Outgoing,
+) -> Result<(ChatMessage, Recorded), Attempt> {
     let txn = begin_write(db).await?;
-    let conversation = target(&txn, limits, party, outgoing.conversation).await?;
+    let conversation = match target(&txn, limits, party, outgoing.conversation).await {
+        Ok(conversation) => conversation,
+        Err(lost) => {
+            txn.rollback().await?;
+            return Err(lost);
+        }
+    };
     let order_id = match outgoing.order {
         Some(id) => Some(asked_about(&txn, party, id).await?),
         None => conversation.order_id,
     };
     let topic = Topic::Chat(conversation.id);
-    // Taken first: the topic's counter row is this transaction's first
-    // lock, and two sends to one conversation queue on it in commit order.
+    // The topic's counter row stays locked until commit, so two sends to
+    // one conversation are numbered in commit order.
     let seq = next_seq(&txn, topic).await?;
     let now = Utc::now();
     let (author, author_user_id) = match party {
@@ -175,18 +237,18 @@ pub async fn send(
         author: Set(author),
         author_user_id: Set(author_user_id),
         author_name: Set(party.display_name()),
-        body: Set(outgoing.text),
+        body: Set(outgoing.text.clone()),
         created_at: Set(now),
     }
     .insert(&txn)
     .await;
     let message = match inserted {
         Ok(row) => ChatMessage::from(row),
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+        Err(err) if is_unique_violation(&err) => {
             // The same client id raced in from a second request, which
-            // committed first: answer with its message.
+            // committed first: its message is the answer.
             txn.rollback().await?;
-            return already_sent(db, party, &outgoing.client_id).await?.map(|m| (m, Recorded::default())).ok_or(AppError::Internal);
+            return Err(Attempt::Raced);
         }
         Err(err) => return Err(err.into()),
     };
