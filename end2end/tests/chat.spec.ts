@@ -340,6 +340,26 @@ chatTest("a guest's conversation comes along when they sign up", async ({ page, 
   await expect(message(after, reply)).toContainText(`${ADMIN.name} (Support)`, LIVE);
 });
 
+chatTest("a guest gets support's reply live", async ({ page, newPage }) => {
+  test.slow();
+  const admin = await newPage();
+  await signInAdmin(admin);
+  await openConsole(admin);
+
+  // A first-time guest: no session yet when the page (and its socket) opened.
+  const note = `Is the lamp dimmable? (${tag()})`;
+  await open(page, '/');
+  const chat = await openChat(page);
+  await send(chat, note, 'Guest');
+
+  await expect(listEntry(admin, note)).toBeVisible(LIVE);
+  await expect(listEntry(admin, note)).toContainText('Guest');
+  const pane = await openConversation(admin, note, 'Guest (guest)');
+  const reply = `It is (${tag()}).`;
+  await send(pane, reply, `${ADMIN.name} (Support)`);
+  await expect(message(chat, reply)).toContainText(`${ADMIN.name} (Support)`, LIVE);
+});
+
 chatTest('"Ask about this order" attaches the order for support', async ({ page, newPage }) => {
   test.slow();
   const customer = await signUp(page);
@@ -431,6 +451,42 @@ chatTest('support assigns, closes and reopens a conversation', async ({ page, ne
   await expect(listEntry(admin, customer.name)).toBeVisible();
   await chooseFilter(admin, 'All');
   await expect(listEntry(admin, customer.name)).toBeVisible();
+});
+
+chatTest("after support closes the conversation, the customer's next message starts a new one", async ({ page, newPage }) => {
+  test.slow();
+  const customer = await signUp(page);
+  await open(page, '/');
+  const chat = await openChat(page);
+  const first = `First question (${tag()})`;
+  await send(chat, first, customer.name);
+
+  const admin = await newPage();
+  await signInAdmin(admin);
+  await openConsole(admin, '?filter=all');
+  const pane = await openConversation(admin, first, customer.name);
+  await pane.getByRole('button', { name: 'Close', exact: true }).click();
+  await expect(conversationState(pane)).toHaveText('Closed · Unassigned');
+
+  // The panel is still open on the closed conversation; the next message
+  // starts a new one, and the panel shows it.
+  const second = `Second question (${tag()})`;
+  await messageBox(chat).fill(second);
+  await messageBox(chat).press('Enter');
+  await expect(message(chat, second)).toContainText(customer.name, LIVE);
+  await expect(messagesLog(chat).getByText('Sending…', { exact: true })).toHaveCount(0);
+
+  // Support sees two conversations of this customer: the closed one and the new, open one.
+  await expect(listEntry(admin, second)).toContainText('Open', LIVE);
+  await expect(listEntry(admin, first)).toContainText('Closed');
+  await expect(listEntry(admin, customer.name)).toHaveCount(2);
+
+  // After a reload the panel shows the new conversation.
+  await page.reload();
+  await waitForHydration(page);
+  const again = await openChat(page);
+  await expect(message(again, second)).toHaveCount(1, LIVE);
+  await expect(messages(again)).toHaveCount(1);
 });
 
 chatTest('a message with markup stays text, line breaks kept, on both sides', async ({ page, newPage }) => {
