@@ -327,7 +327,7 @@ fn ConversationPane(id: i32, latest: RwSignal<Option<Conversation>>) -> impl Int
                                     <aside class="support-order" aria-label="Order">
                                         <h3>{format!("Order #{}", order.id)}</h3>
                                         <p>{order.status.to_string()} " · " {order.total.to_string()}</p>
-                                        <a href=format!("/admin?q={}", order.id)>"View order"</a>
+                                        <a href=format!("/admin?q=%23{}", order.id)>"View order"</a>
                                     </aside>
                                 }
                             })}

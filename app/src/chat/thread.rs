@@ -152,7 +152,7 @@ pub fn MessageList(transcript: RwSignal<Transcript>, retry: Callback<Pending>) -
     let pending = move || transcript.with(|t| t.pending.clone());
     view! {
         <ol class="chat-messages" role="log" aria-label="Messages" aria-live="polite">
-            <For each=confirmed key=|m| m.seq let:message>
+            <For each=confirmed key=|m| (m.conversation, m.seq) let:message>
                 <li class="chat-message" data-author=match message.author {
                     Author::Customer => "customer",
                     Author::Support => "support",

@@ -10,7 +10,7 @@ use super::thread::{deliver, new_client_id, ChatFeed, Composer, MessageList, Pen
 use crate::auth::use_auth;
 use crate::live::protocol::EventBody;
 use crate::live::topic::Topic;
-use crate::live::ui::use_live_topic;
+use crate::live::ui::{use_live_topic, use_reconnect};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_location;
@@ -163,13 +163,21 @@ fn ChatPanel() -> impl IntoView {
             }
         }
     });
+    let reconnect = use_reconnect();
     let send = move |client_id: String, text: String| {
         let to = SendTo { conversation: None, order: chat.order.get_untracked() };
         deliver(transcript, to, client_id, text, move |sent| {
             chat.order.set(None);
             if conversation_id.get_untracked() != Some(sent.conversation) {
                 // The first message (or the first after a closing) started
-                // a conversation: load it, and follow it live.
+                // a conversation: show only its messages, load it, and
+                // follow it live. A guest's socket opened before they had
+                // a session; reopened, it carries the one their
+                // conversation belongs to.
+                transcript.update(|t| t.confirmed.retain(|_, m| m.conversation == sent.conversation));
+                if auth.user.get_untracked().and_then(Result::ok).flatten().is_none() {
+                    reconnect();
+                }
                 thread.refetch();
             }
         });

@@ -132,6 +132,19 @@ impl LiveSocket {
         }
     }
 
+    /// Drops the connection so that it reopens (after the usual short
+    /// delay) with the tab's cookies as they are now, asking again for
+    /// topics it was refused: a guest's first chat message gives them the
+    /// session their conversation belongs to.
+    pub fn reconnect(&self) {
+        let mut shared = self.shared.borrow_mut();
+        for state in shared.topics.values_mut() {
+            state.refused = false;
+        }
+        // Dropping the sender ends the connection's sending half.
+        shared.outbox = None;
+    }
+
     /// Removes a listener; the last one of a topic unsubscribes it.
     pub fn forget(&self, topic: Topic, id: ListenerId) {
         let name = topic.to_string();

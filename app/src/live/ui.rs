@@ -113,6 +113,20 @@ pub fn use_typing() -> impl Fn(Topic) + Clone + 'static {
     }
 }
 
+/// A function that reopens the tab's socket with its current cookies (see
+/// `LiveSocket::reconnect`). Does nothing on the server.
+pub fn use_reconnect() -> impl Fn() + Copy + 'static {
+    let live = use_context::<LiveContext>();
+    move || {
+        #[cfg(feature = "hydrate")]
+        if let Some(live) = live {
+            live.socket.try_with_value(|socket| socket.reconnect());
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = live;
+    }
+}
+
 /// Says whether live updates are arriving: "Live", "Reconnecting…" after
 /// the connection dropped, "Connecting…" before it first opened.
 #[component]

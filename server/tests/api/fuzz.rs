@@ -84,6 +84,15 @@ fn examples(sku: &str, slug: &str) -> Vec<(&'static str, Value)> {
         ("/api/admin/jobs/overview", json!({})),
         ("/api/admin/jobs/retry", json!({ "id": 1 })),
         ("/api/admin/jobs/discard", json!({ "id": 1 })),
+        ("/api/chat/send", json!({ "client_id": "fuzz-1", "text": "hello" })),
+        ("/api/chat/history", json!({})),
+        ("/api/chat/read", json!({ "conversation": 1, "seq": 1 })),
+        ("/api/admin/support/conversations", json!({ "filter": "open" })),
+        ("/api/admin/support/conversation", json!({ "id": 1 })),
+        ("/api/admin/support/assign", json!({ "id": 1 })),
+        ("/api/admin/support/close", json!({ "id": 1 })),
+        ("/api/admin/support/reopen", json!({ "id": 1 })),
+        ("/api/admin/support/read", json!({ "id": 1, "seq": 1 })),
     ]
 }
 
