@@ -175,6 +175,56 @@ pub mod ssr {
         }
     }
 
+    /// The part of the catalog someone manages.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum CatalogScope {
+        /// Admins: every product.
+        All,
+        /// A seller: the products of their seller.
+        Seller(i32),
+    }
+
+    impl CatalogScope {
+        /// Whether a product of `seller_id` is inside.
+        pub fn covers(self, seller_id: i32) -> bool {
+            match self {
+                CatalogScope::All => true,
+                CatalogScope::Seller(own) => own == seller_id,
+            }
+        }
+
+        /// The seller it is limited to, if any.
+        pub fn seller(self) -> Option<i32> {
+            match self {
+                CatalogScope::All => None,
+                CatalogScope::Seller(own) => Some(own),
+            }
+        }
+
+        /// `user`'s scope: admins manage everything, sellers their own
+        /// products; anyone else is `Forbidden`.
+        pub async fn of(db: &impl ConnectionTrait, user: &CurrentUser) -> Result<CatalogScope, AppError> {
+            match user.role {
+                Role::Admin => Ok(CatalogScope::All),
+                Role::Seller => user::Entity::find_by_id(user.id)
+                    .one(db)
+                    .await?
+                    .and_then(|row| row.seller_id)
+                    .map(CatalogScope::Seller)
+                    .ok_or(AppError::Forbidden),
+                Role::Customer => Err(AppError::Forbidden),
+            }
+        }
+    }
+
+    /// The signed-in admin or seller and the catalog they manage: 401 when
+    /// no one is signed in, 403 for customers.
+    pub async fn require_catalog_scope() -> Result<(CurrentUser, CatalogScope), AppError> {
+        let user = require_role(Role::Seller).await?;
+        let scope = CatalogScope::of(&app_state()?.db, &user).await.map_err(with_status)?;
+        Ok((user, scope))
+    }
+
     impl From<user::Model> for CurrentUser {
         fn from(row: user::Model) -> Self {
             CurrentUser { id: row.id, email: row.email, name: row.name, role: row.role }

@@ -17,11 +17,14 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod entity;
 pub mod error;
+pub mod inventory;
 pub mod jobs;
 pub mod live;
 pub mod mail;
 pub mod money;
 pub mod orders;
+pub mod products;
+pub mod reviews;
 pub mod wishlist;
 #[cfg(feature = "ssr")]
 pub mod state;
@@ -98,6 +101,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view={Lazy::<admin::route::AdminRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/admin/jobs") view={Lazy::<jobs::route::JobsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/admin/support") view={Lazy::<chat::route::SupportRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/products") view={Lazy::<products::route::ProductsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/products/:id") view={Lazy::<products::route::ProductEditorRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/seller") view={Lazy::<products::route::SellerRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/seller/products") view={Lazy::<products::route::ProductsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/seller/products/:id") view={Lazy::<products::route::ProductEditorRoute>::new()} ssr=SsrMode::Async />
                 </Routes>
             </main>
             <ui::layout::Footer />

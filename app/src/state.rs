@@ -23,6 +23,8 @@ pub struct AppState {
     pub password_hashing: crate::account::ssr::password::HashingLimit,
     /// Chat's send rate per sender and guests' conversation starts.
     pub chat: crate::chat::ssr::ChatLimits,
+    /// How many reviews one customer may write in a while.
+    pub reviews: crate::reviews::ssr::ReviewLimits,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -13,6 +13,8 @@ mod m20261124_000701_add_users_session_generation;
 mod m20261124_000702_create_live_orders;
 mod m20261202_000801_create_jobs_and_shopify;
 mod m20261202_000901_create_chat;
+mod m20261203_001003_create_inventory;
+mod m20261203_001001_extend_reviews;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -30,6 +32,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000702_create_live_orders::Migration),
             Box::new(m20261202_000801_create_jobs_and_shopify::Migration),
             Box::new(m20261202_000901_create_chat::Migration),
+            Box::new(m20261203_001003_create_inventory::Migration),
+            Box::new(m20261203_001001_extend_reviews::Migration),
         ]
     }
 }

@@ -85,6 +85,8 @@ pub struct Config {
     pub jobs: crate::jobs::JobsConfig,
     /// Chat's send rate and guests' conversation starts (`BAZAAR_CHAT_*`).
     pub chat: app::chat::ssr::limits::ChatRates,
+    /// How many reviews one customer may write (`BAZAAR_REVIEWS_*`).
+    pub reviews: app::reviews::ssr::ReviewRates,
 }
 
 /// How email leaves the shop.
@@ -195,6 +197,7 @@ impl Config {
             shopify: crate::shopify::config::ShopifyConfig::from_env()?,
             jobs: crate::jobs::JobsConfig::from_env()?,
             chat: chat_rates_from_env()?,
+            reviews: review_rates_from_env()?,
         })
     }
 }
@@ -210,6 +213,16 @@ fn chat_rates_from_env() -> Result<app::chat::ssr::limits::ChatRates, EnvValueEr
         window: number_from_env("BAZAAR_CHAT_WINDOW_SECS")?.map_or(defaults.window, |s| std::time::Duration::from_secs(s.max(1))),
         guest_conversations_per_hour: number_from_env("BAZAAR_CHAT_GUEST_CONVERSATIONS_PER_HOUR")?
             .map_or(defaults.guest_conversations_per_hour, small),
+    })
+}
+
+/// `BAZAAR_REVIEWS_PER_WINDOW` (5) reviews per customer in
+/// `BAZAAR_REVIEWS_WINDOW_SECS` (60); 0 lifts the limit.
+fn review_rates_from_env() -> Result<app::reviews::ssr::ReviewRates, EnvValueError> {
+    let defaults = app::reviews::ssr::ReviewRates::default();
+    Ok(app::reviews::ssr::ReviewRates {
+        writes: number_from_env("BAZAAR_REVIEWS_PER_WINDOW")?.map_or(defaults.writes, |n| u32::try_from(n).unwrap_or(u32::MAX)),
+        window: number_from_env("BAZAAR_REVIEWS_WINDOW_SECS")?.map_or(defaults.window, |s| std::time::Duration::from_secs(s.max(1))),
     })
 }
 

@@ -99,6 +99,7 @@ impl Application {
                 config.password_hashing.max_wait,
             ),
             chat: app::chat::ssr::ChatLimits::new(config.chat),
+            reviews: app::reviews::ssr::ReviewLimits::new(config.reviews),
         };
         let listener = TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?;
         let bound = listener.local_addr().map_err(|source| StartupError::Bind { addr, source })?;

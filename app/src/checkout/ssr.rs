@@ -24,6 +24,9 @@ use crate::account::validate::ValidAddress;
 use crate::auth::CurrentUser;
 use crate::cart::model::Cart;
 use crate::cart::ssr::{view, Owner};
+use crate::db::{begin_write, WriteTxn};
+use crate::inventory::model::MovementReason;
+use crate::inventory::ssr::movement::{move_stock, Floor, Movement, Mover, StockError};
 use crate::entity::{cart_item, order, order_item, product, variant};
 use crate::error::AppError;
 use crate::mail::ssr::{enqueue, Email};
@@ -32,10 +35,9 @@ use crate::live::ssr::Recorded;
 use crate::orders::change::{apply, Actor, ChangeError, Change, Services};
 use crate::orders::status::OrderStatus;
 use chrono::Utc;
-use sea_orm::sea_query::Expr;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
     QueryOrder, SqlErr,
 };
 use std::collections::HashMap;
@@ -361,7 +363,7 @@ async fn refund_after(payments: &dyn PaymentProvider, receipt: &Receipt, err: Ap
 /// One run of the order transaction. It is rolled back explicitly on
 /// failure, so the write lock is free before a refund or a retry.
 async fn place_paid(db: &DatabaseConnection, paid: &Paid<'_>) -> Result<Placed, TxnError> {
-    let txn = crate::db::begin_write(db).await?;
+    let txn = begin_write(db).await?;
     match record(&txn, paid).await {
         Ok(Some((order, recorded))) => {
             txn.commit().await?;
@@ -383,7 +385,7 @@ async fn place_paid(db: &DatabaseConnection, paid: &Paid<'_>) -> Result<Placed, 
 }
 
 /// Records the order; `None` when a concurrent request holds the key.
-async fn record(txn: &DatabaseTransaction, paid: &Paid<'_>) -> Result<Option<(order::Model, Recorded)>, TxnError> {
+async fn record(txn: &WriteTxn, paid: &Paid<'_>) -> Result<Option<(order::Model, Recorded)>, TxnError> {
     // The order row is written first: it claims the idempotency key (a
     // concurrent replay waits on the unique index, then finds this order)
     // and, on SQLite, takes the write lock before anything is read, so
@@ -413,10 +415,12 @@ async fn record(txn: &DatabaseTransaction, paid: &Paid<'_>) -> Result<Option<(or
         )
         .into());
     }
-    Ok(Some(finish(txn, pending, taken.subtotal, shipping, total, paid).await?))
+    let (order, mut recorded) = finish(txn, pending, taken.subtotal, shipping, total, paid).await?;
+    recorded.extend(taken.recorded);
+    Ok(Some((order, recorded)))
 }
 
-async fn claim(txn: &DatabaseTransaction, paid: &Paid<'_>) -> Result<order::Model, DbErr> {
+async fn claim(txn: &WriteTxn, paid: &Paid<'_>) -> Result<order::Model, DbErr> {
     let now = Utc::now();
     let a = &paid.ship_to.address;
     let text = |value: &Option<String>| value.clone().unwrap_or_default();
@@ -461,6 +465,8 @@ struct Taken {
     currency: Currency,
     /// (SKU, quantity) of each line bought.
     lines: Vec<(String, u32)>,
+    /// The stock changes' events.
+    recorded: Recorded,
 }
 
 /// Takes the stock for every cart line and records the order's items at
@@ -469,7 +475,7 @@ struct Taken {
 /// Lines are taken in variant-id order: every checkout locks the variant
 /// rows it needs in the same order, so two carts holding the same items
 /// (added in any order) wait for each other instead of deadlocking.
-async fn take_stock(txn: &DatabaseTransaction, user_id: i32, order_id: i32) -> Result<Taken, TxnError> {
+async fn take_stock(txn: &WriteTxn, user_id: i32, order_id: i32) -> Result<Taken, TxnError> {
     let lines = cart_item::Entity::find()
         .filter(cart_item::Column::UserId.eq(user_id))
         .order_by_asc(cart_item::Column::VariantId)
@@ -495,20 +501,28 @@ async fn take_stock(txn: &DatabaseTransaction, user_id: i32, order_id: i32) -> R
     let mut currency = None;
     let mut items = Vec::with_capacity(lines.len());
     let mut bought = Vec::with_capacity(lines.len());
+    let mut recorded = Recorded::default();
     for line in &lines {
         let unavailable = || AppError::Conflict("An item in your cart is no longer for sale; please review your cart.".into());
         let variant = variants.get(&line.variant_id).ok_or_else(unavailable)?;
         let product = products.get(&variant.product_id).ok_or_else(unavailable)?;
-        let taken = variant::Entity::update_many()
-            .col_expr(variant::Column::Stock, Expr::col(variant::Column::Stock).sub(line.quantity))
-            .filter(variant::Column::Id.eq(variant.id))
-            .filter(variant::Column::Stock.gte(line.quantity))
-            .exec(txn)
-            .await?
-            .rows_affected;
-        if taken == 0 {
-            let available = variant::Entity::find_by_id(variant.id).one(txn).await?.map_or(0, |v| v.stock);
-            return Err(AppError::out_of_stock(&product.name, &variant.label, u32::try_from(available).unwrap_or(0)).into());
+        let sale = Movement {
+            variant: variant.id,
+            delta: -line.quantity,
+            reason: MovementReason::Sale,
+            note: "",
+            mover: Mover::System("Checkout"),
+            order: Some(order_id),
+            floor: Floor::Refuse,
+        };
+        match move_stock(txn, sale).await {
+            Ok(moved) => recorded.extend(moved.recorded),
+            Err(StockError::Short { available }) => {
+                return Err(AppError::out_of_stock(&product.name, &variant.label, u32::try_from(available).unwrap_or(0)).into());
+            }
+            Err(StockError::NoVariant) => return Err(unavailable().into()),
+            Err(StockError::Db(err)) => return Err(err.into()),
+            Err(StockError::App(err)) => return Err(err.into()),
         }
         if *currency.get_or_insert(product.currency) != product.currency {
             return Err(AppError::Conflict("Items priced in different currencies cannot be bought together.".into()).into());
@@ -527,14 +541,14 @@ async fn take_stock(txn: &DatabaseTransaction, user_id: i32, order_id: i32) -> R
         });
     }
     order_item::Entity::insert_many(items).exec_without_returning(txn).await?;
-    Ok(Taken { subtotal, currency: currency.unwrap_or_default(), lines: bought })
+    Ok(Taken { subtotal, currency: currency.unwrap_or_default(), lines: bought, recorded })
 }
 
 /// Records totals and payment, confirms the order, empties the cart and
 /// queues the confirmation email — all in the order's transaction — and
 /// returns the events to publish after commit.
 async fn finish(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     pending: order::Model,
     subtotal: i64,
     shipping: i64,

@@ -15,6 +15,16 @@ pub struct Model {
     pub body: String,
     pub verified_purchase: bool,
     pub created_at: DateTimeUtc,
+    /// Its author; `None` for the seeded demo reviews. One review per
+    /// author per product (a unique index).
+    pub user_id: Option<i32>,
+    /// Hidden by an admin: not shown to customers, and not counted in the
+    /// product's `rating_count` and `rating_sum`.
+    pub hidden: bool,
+    /// How many customers marked it helpful (one `review_votes` row each).
+    pub helpful_count: i32,
+    /// When its author last wrote it (its creation time until they edit it).
+    pub updated_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,8 @@ pub struct Model {
     pub price_cents: i64,
     pub stock: i32,
     pub position: i32,
+    /// A low-stock alert is raised when stock falls to this or below.
+    pub low_stock_threshold: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

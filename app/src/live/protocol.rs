@@ -4,6 +4,8 @@
 
 use crate::admin::model::AdminOrderRow;
 use crate::chat::model::{ChatMessage, Conversation, Typing};
+use crate::inventory::model::StockChange;
+use crate::products::model::ProductChange;
 use crate::orders::status::OrderStatus;
 use serde::{Deserialize, Serialize};
 
@@ -77,6 +79,12 @@ pub enum EventBody {
     /// Whether at least one admin has the support console open (signal
     /// on `presence`).
     SupportPresence { online: bool },
+    /// A variant's stock moved, or its low-stock alert was raised,
+    /// resolved or dismissed (topics `catalog` and `seller:{id}`).
+    StockChanged(StockChange),
+    /// A product or one of its variants was created or edited (topics
+    /// `catalog` and `seller:{id}`).
+    ProductChanged(ProductChange),
 }
 
 impl EventBody {
@@ -91,6 +99,8 @@ impl EventBody {
             EventBody::ConversationChanged(_) => "CONVERSATION_CHANGED",
             EventBody::Typing(_) => "TYPING",
             EventBody::SupportPresence { .. } => "SUPPORT_PRESENCE",
+            EventBody::StockChanged(_) => "STOCK_CHANGED",
+            EventBody::ProductChanged(_) => "PRODUCT_CHANGED",
         }
     }
 }

@@ -23,6 +23,11 @@ pub enum Topic {
     Support,
     /// Whether support is online (anyone, guests too).
     Presence,
+    /// Stock, alerts and products of every seller (admins).
+    Catalog,
+    /// One seller's stock, alerts and products (that seller's accounts
+    /// and admins).
+    Seller(i32),
 }
 
 /// A topic name that names no topic.
@@ -40,11 +45,13 @@ impl FromStr for Topic {
             "jobs" => Ok(Topic::Jobs),
             "support" => Ok(Topic::Support),
             "presence" => Ok(Topic::Presence),
+            "catalog" => Ok(Topic::Catalog),
             _ => {
                 let numbered = |prefix: &str| name.strip_prefix(prefix).and_then(|id| id.parse::<i32>().ok()).filter(|id| *id > 0);
                 numbered("order:")
                     .map(Topic::Order)
                     .or_else(|| numbered("chat:").map(Topic::Chat))
+                    .or_else(|| numbered("seller:").map(Topic::Seller))
                     .ok_or_else(|| UnknownTopic(name.chars().take(100).collect()))
             }
         }
@@ -61,6 +68,8 @@ impl fmt::Display for Topic {
             Topic::Chat(id) => write!(f, "chat:{id}"),
             Topic::Support => f.write_str("support"),
             Topic::Presence => f.write_str("presence"),
+            Topic::Catalog => f.write_str("catalog"),
+            Topic::Seller(id) => write!(f, "seller:{id}"),
         }
     }
 }
@@ -71,7 +80,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for topic in [Topic::Orders, Topic::Order(42), Topic::Kpi, Topic::Jobs, Topic::Chat(7), Topic::Support, Topic::Presence] {
+        for topic in [Topic::Orders, Topic::Order(42), Topic::Kpi, Topic::Jobs, Topic::Chat(7), Topic::Support, Topic::Presence, Topic::Catalog, Topic::Seller(3)] {
             assert_eq!(topic.to_string().parse::<Topic>(), Ok(topic));
         }
     }

@@ -11,7 +11,10 @@ use crate::auth::CurrentUser;
 use crate::admin::model::{AdminOrderRow, MAX_NOTES_CHARS, MAX_TRACKING_CHARS};
 use crate::checkout::payment::PaymentProvider;
 use crate::checkout::retry::{is_transient, MAX_ATTEMPTS};
-use crate::entity::{order, order_audit, order_item, user, variant};
+use crate::db::WriteTxn;
+use crate::entity::{order, order_audit, order_item, user};
+use crate::inventory::model::MovementReason;
+use crate::inventory::ssr::movement::{move_stock, Floor, Movement, Mover, StockError};
 use crate::error::AppError;
 use crate::live::protocol::{EventBody, KpiChange, OrderUpdate};
 use crate::live::ssr::{record, EventBus, Recorded};
@@ -168,7 +171,7 @@ pub async fn record_new(db: &impl ConnectionTrait, order: &order::Model, custome
 /// Applies `change` to `order`, read at `version`, by `actor`. Returns the new row and the events to publish after
 /// commit; an order with nothing to change is returned as it is.
 pub async fn apply(
-    db: &impl ConnectionTrait,
+    db: &WriteTxn,
     order: order::Model,
     version: i32,
     change: &Change,
@@ -238,16 +241,33 @@ pub async fn apply(
         return Err(ChangeError::Stale(Box::new(current)));
     }
 
+    let mut restocked = Recorded::default();
     if next.status == OrderStatus::Cancelled && order.status != OrderStatus::Cancelled {
         // In variant-id order, like checkout, so the two never deadlock.
         let mut items = order_item::Entity::find().filter(order_item::Column::OrderId.eq(order.id)).all(db).await?;
         items.sort_by_key(|item| item.variant_id);
+        let mover = match actor {
+            Actor::Shop => Mover::System("Shop"),
+            Actor::User(user) => Mover::Person(user),
+            Actor::Integration(name) => Mover::System(name),
+        };
         for item in items {
-            variant::Entity::update_many()
-                .col_expr(variant::Column::Stock, Expr::col(variant::Column::Stock).add(item.quantity))
-                .filter(variant::Column::Id.eq(item.variant_id))
-                .exec(db)
-                .await?;
+            let put_back = Movement {
+                variant: item.variant_id,
+                delta: item.quantity,
+                reason: MovementReason::Cancellation,
+                note: "",
+                mover,
+                order: Some(order.id),
+                floor: Floor::Refuse,
+            };
+            match move_stock(db, put_back).await {
+                Ok(moved) => restocked.extend(moved.recorded),
+                // A variant deleted since it was sold has nothing to put back.
+                Err(StockError::NoVariant) => {}
+                Err(StockError::Db(err)) => return Err(err.into()),
+                Err(other) => return Err(AppError::from(other).into()),
+            }
         }
     }
 
@@ -270,7 +290,7 @@ pub async fn apply(
     .await?;
 
     let customer = user::Entity::find_by_id(order.user_id).one(db).await?.ok_or(AppError::Internal)?;
-    let mut recorded = Recorded::default();
+    let mut recorded = restocked;
     if next.status != order.status && !matches!(actor, Actor::Integration(_)) {
         if let Some(email) = email_for(&next, &customer) {
             recorded.extend(enqueue(db, email).await?);

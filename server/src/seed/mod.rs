@@ -226,6 +226,8 @@ async fn insert_variants(
             price_cents: Set(v.price_cents),
             stock: Set(v.stock),
             position: Set(v.position),
+            // The column's default: the seeded shop has no thresholds of its own.
+            low_stock_threshold: NotSet,
         }));
     }
     for batch in rows.chunks(BATCH_SIZE) {
@@ -279,6 +281,11 @@ async fn insert_reviews(
             body: Set(r.body.clone()),
             verified_purchase: Set(r.verified_purchase),
             created_at: Set(r.created_at),
+            // Demo reviews have no account behind them.
+            user_id: Set(None),
+            hidden: Set(false),
+            helpful_count: Set(0),
+            updated_at: Set(r.created_at),
         }));
     }
     for batch in rows.chunks(BATCH_SIZE) {

@@ -12,6 +12,9 @@ use super::payload::{Address, PayloadError, ShopifyOrder};
 use crate::jobs::{JobError, JobHandler};
 use app::account::ssr::password::{self, HashingLimit, Plaintext};
 use app::auth::Role;
+use app::db::{begin_write, WriteTxn};
+use app::inventory::model::MovementReason;
+use app::inventory::ssr::movement::{move_stock, Floor, Movement, Mover, StockError};
 use app::checkout::retry::{is_transient, MAX_ATTEMPTS};
 use app::checkout::shipping::shipping_fee_cents;
 use app::entity::webhook_delivery::{self, DeliveryResult};
@@ -20,10 +23,10 @@ use app::live::ssr::{EventBus, Recorded};
 use app::orders::change::{apply, record_new, Actor, Change, ChangeError};
 use app::orders::status::OrderStatus;
 use chrono::Utc;
-use sea_orm::sea_query::{CaseStatement, Expr, OnConflict};
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
     SqlErr,
 };
 use serde::Deserialize;
@@ -136,7 +139,7 @@ impl JobHandler for SyncOrder {
         let hash = self.unusable_hash().await?.to_string();
         let mut attempt = 1;
         let recorded = loop {
-            let txn = app::db::begin_write(&self.db).await?;
+            let txn = begin_write(&self.db).await?;
             match sync(&txn, &shopify, &hash).await {
                 Ok((result, recorded)) => {
                     let mut row: webhook_delivery::ActiveModel = delivery.clone().into();
@@ -183,7 +186,7 @@ impl JobHandler for SyncOrder {
 
 /// Applies `shopify` in `txn`: `Applied`, or `Stale` when it is not newer
 /// than the state already applied.
-async fn sync(txn: &DatabaseTransaction, shopify: &ShopifyOrder, unusable_hash: &str) -> Result<(DeliveryResult, Recorded), SyncError> {
+async fn sync(txn: &WriteTxn, shopify: &ShopifyOrder, unusable_hash: &str) -> Result<(DeliveryResult, Recorded), SyncError> {
     let mut find = order::Entity::find().filter(order::Column::ShopifyOrderId.eq(shopify.id));
     if txn.get_database_backend() == DbBackend::Postgres {
         // Concurrent deliveries of one order take turns.
@@ -198,7 +201,7 @@ async fn sync(txn: &DatabaseTransaction, shopify: &ShopifyOrder, unusable_hash: 
 }
 
 /// Moves an order we have to Shopify's newer state.
-async fn update_existing(txn: &DatabaseTransaction, existing: order::Model, shopify: &ShopifyOrder) -> Result<Recorded, SyncError> {
+async fn update_existing(txn: &WriteTxn, existing: order::Model, shopify: &ShopifyOrder) -> Result<Recorded, SyncError> {
     let target = status_of(shopify);
     // The lifecycle only moves forward: a state Shopify reports that lies
     // behind ours (an order an admin marked delivered, a shipped order
@@ -218,7 +221,7 @@ async fn update_existing(txn: &DatabaseTransaction, existing: order::Model, shop
 }
 
 /// The account of the order's customer, made if there is none.
-async fn customer(txn: &DatabaseTransaction, shopify: &ShopifyOrder, unusable_hash: &str) -> Result<user::Model, SyncError> {
+async fn customer(txn: &WriteTxn, shopify: &ShopifyOrder, unusable_hash: &str) -> Result<user::Model, SyncError> {
     let email = shopify.customer_email().unwrap_or_else(|| format!("shopify-order-{}@shopify.invalid", shopify.id));
     if let Some(found) = user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(txn).await? {
         return Ok(found);
@@ -268,7 +271,7 @@ fn field(value: &Option<String>, max: usize) -> String {
 
 /// Creates the order Shopify reports, taking stock for the lines that
 /// match our variants by SKU (unless it is already cancelled).
-async fn create(txn: &DatabaseTransaction, shopify: &ShopifyOrder, unusable_hash: &str) -> Result<Recorded, SyncError> {
+async fn create(txn: &WriteTxn, shopify: &ShopifyOrder, unusable_hash: &str) -> Result<Recorded, SyncError> {
     let currency = shopify
         .shop_currency()
         .ok_or_else(|| SyncError::Refused(format!("the shop does not sell in {:?}", shopify.currency.chars().take(8).collect::<String>())))?;
@@ -339,21 +342,25 @@ async fn create(txn: &DatabaseTransaction, shopify: &ShopifyOrder, unusable_hash
 
     // In variant-id order, like checkout, so the two never deadlock.
     matched.sort_by_key(|(variant, _, _)| variant.id);
+    let mut stock_events = Recorded::default();
     for (variant, line, price) in &matched {
         if !cancelled {
             // Shopify already sold it: stock goes down, to zero at least,
             // rather than the order being refused.
-            variant::Entity::update_many()
-                .col_expr(
-                    variant::Column::Stock,
-                    CaseStatement::new()
-                        .case(variant::Column::Stock.gte(line.quantity), Expr::col(variant::Column::Stock).sub(line.quantity))
-                        .finally(0)
-                        .into(),
-                )
-                .filter(variant::Column::Id.eq(variant.id))
-                .exec(txn)
-                .await?;
+            let sold = Movement {
+                variant: variant.id,
+                delta: -line.quantity,
+                reason: MovementReason::Shopify,
+                note: "",
+                mover: Mover::System(SHOPIFY),
+                order: Some(row.id),
+                floor: Floor::AtZero,
+            };
+            match move_stock(txn, sold).await {
+                Ok(moved) => stock_events.extend(moved.recorded),
+                Err(StockError::Db(err)) => return Err(err.into()),
+                Err(other) => return Err(app::error::AppError::from(other).into()),
+            }
         }
         order_item::ActiveModel {
             id: NotSet,
@@ -382,11 +389,13 @@ async fn create(txn: &DatabaseTransaction, shopify: &ShopifyOrder, unusable_hash
     }
 
     if cancelled || target == OrderStatus::Pending {
-        return Ok(record_new(txn, &row, &customer).await?);
+        stock_events.extend(record_new(txn, &row, &customer).await?);
+        return Ok(stock_events);
     }
     let change = Change { status: Some(target), tracking_number: shopify.tracking_number(), notes: None, insist: false, leap: true };
     let (_, recorded) = apply(txn, row.clone(), row.version, &change, Actor::Integration(SHOPIFY)).await?;
-    Ok(recorded)
+    stock_events.extend(recorded);
+    Ok(stock_events)
 }
 
 fn ship_name(address: &Address, fallback: &str) -> String {

@@ -93,6 +93,11 @@ fn examples(sku: &str, slug: &str) -> Vec<(&'static str, Value)> {
         ("/api/admin/support/close", json!({ "id": 1 })),
         ("/api/admin/support/reopen", json!({ "id": 1 })),
         ("/api/admin/support/read", json!({ "id": 1, "seq": 1 })),
+        ("/api/reviews/list", json!({ "product": slug, "sort": "newest" })),
+        ("/api/reviews/mine", json!({ "product": slug })),
+        ("/api/reviews/write", json!({ "product": slug, "rating": 4, "title": "Fuzzed", "text": "Fuzzed review text." })),
+        ("/api/reviews/helpful", json!({ "review": 1 })),
+        ("/api/admin/reviews/hide", json!({ "review": 1, "hidden": true })),
     ]
 }
 

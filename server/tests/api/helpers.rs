@@ -209,6 +209,7 @@ pub fn test_config(database_url: &str, outbox: &std::path::Path) -> Config {
             ..server::jobs::JobsConfig::default()
         },
         chat: app::chat::ssr::limits::ChatRates::default(),
+        reviews: app::reviews::ssr::ReviewRates::default(),
     }
 }
 

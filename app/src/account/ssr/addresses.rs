@@ -3,13 +3,14 @@
 
 use crate::account::model::{Address, AddressInput};
 use crate::account::validate::ValidAddress;
+use crate::db::{begin_write, WriteTxn};
 use crate::entity::{address, user};
 use crate::error::AppError;
 use chrono::Utc;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
@@ -66,7 +67,7 @@ async fn find_owned(db: &impl ConnectionTrait, user_id: i32, id: i32) -> Result<
 /// default unsets the previous one.
 pub async fn save(db: &DatabaseConnection, user_id: i32, input: &AddressInput) -> Result<Address, AppError> {
     let valid = ValidAddress::parse(input)?;
-    let txn = crate::db::begin_write(db).await?;
+    let txn = begin_write(db).await?;
     let saved = save_in(&txn, user_id, input.id, valid).await?;
     txn.commit().await?;
     Ok(saved)
@@ -88,7 +89,7 @@ pub async fn is_full(db: &impl ConnectionTrait, user_id: i32) -> Result<bool, Ap
 /// SQLite needs no row lock: its write transactions already run one at a
 /// time.
 pub async fn save_in(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     user_id: i32,
     id: Option<i32>,
     valid: ValidAddress,

@@ -205,6 +205,8 @@ fn DeskView(data: DeskData) -> impl IntoView {
             <header class="desk-header">
                 <h1>"Order desk"</h1>
                 <nav aria-label="Admin">
+                    <a href="/admin/products">"Products"</a>
+                    " "
                     <a href="/admin/jobs">"Jobs"</a>
                     " "
                     <a href="/admin/support">"Support"</a>
@@ -212,6 +214,7 @@ fn DeskView(data: DeskData) -> impl IntoView {
                 <LiveIndicator />
             </header>
             <kpis::KpiCards kpis=data.kpis period choose=choose_period params=data.params />
+            <crate::inventory::ui::LowStockPanel />
             <section class="desk-orders" aria-labelledby="orders-heading">
                 <h2 id="orders-heading">"Orders"</h2>
                 <filters::Filters params=data.params counts=data.counts go />

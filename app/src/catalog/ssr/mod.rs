@@ -147,6 +147,7 @@ pub async fn product_detail(db: &DatabaseConnection, slug: &str) -> Result<Produ
         .await?;
     let reviews = review::Entity::find()
         .filter(review::Column::ProductId.eq(row.id))
+        .filter(review::Column::Hidden.eq(false))
         .order_by_desc(review::Column::CreatedAt)
         .order_by_desc(review::Column::Id)
         .limit(REVIEWS_SHOWN)

@@ -2,8 +2,10 @@
 
 use crate::cart::ui::AddToCartForm;
 use crate::catalog::api::get_product;
-use crate::catalog::model::{ProductDetail, Review};
+use crate::catalog::model::ProductDetail;
 use crate::error::AppError;
+use crate::reviews::model::rated_text;
+use crate::reviews::ui::ProductReviews;
 use crate::ui::form::{take_form_feedback, FormFeedback};
 use crate::ui::not_found::NotFound;
 use crate::wishlist::ui::WishlistToggle;
@@ -35,24 +37,14 @@ pub fn ProductPage() -> impl IntoView {
     }
 }
 
-/// "Rated 4.2 out of 5 from 7 reviews" or "No reviews yet".
-fn rated_text(product: &ProductDetail) -> String {
-    match product.rating.average_text() {
-        None => "No reviews yet".to_string(),
-        Some(avg) => {
-            let count = product.rating.count;
-            format!("Rated {avg} out of 5 from {count} review{}", if count == 1 { "" } else { "s" })
-        }
-    }
-}
-
 #[component]
 fn ProductView(
     product: ProductDetail,
     selected_sku: Signal<Option<String>>,
     feedback: Option<FormFeedback>,
 ) -> impl IntoView {
-    let rated = rated_text(&product);
+    let rated = rated_text(&product.rating);
+    let review_feedback = feedback.clone();
     let product = StoredValue::new(product);
     let chosen = Memo::new(move |_| {
         product.with_value(|p| p.pick_variant(selected_sku.read().as_deref()).cloned())
@@ -115,7 +107,7 @@ fn ProductView(
             <div class="product-info">
                 <h1>{p.name.clone()}</h1>
                 <p class="seller">"Sold by " {p.seller.clone()}</p>
-                <p class="rating">{rated.clone()}</p>
+                <p class="rating">{rated}</p>
                 <section aria-label="Purchase options" class="purchase">
                     <p class="price">{price_text}</p>
                     <p class="stock" class:out=move || chosen.read().as_ref().is_none_or(|v| v.stock == 0)>
@@ -138,25 +130,6 @@ fn ProductView(
                 </ul>
             </div>
         </article>
-        <section aria-labelledby="reviews-heading" class="reviews">
-            <h2 id="reviews-heading">"Reviews"</h2>
-            <p>{rated}</p>
-            {p.reviews.into_iter().map(|review| view! { <ReviewView review /> }).collect_view()}
-        </section>
-    }
-}
-
-#[component]
-fn ReviewView(review: Review) -> impl IntoView {
-    view! {
-        <article class="review">
-            <h3>{review.title}</h3>
-            <p class="stars">{format!("{} out of 5 stars", review.rating)}</p>
-            <p>{review.body}</p>
-            <p class="byline">
-                {review.author} " · " <time datetime=review.date.clone()>{review.date.clone()}</time>
-                {review.verified_purchase.then(|| view! { " · " <span>"Verified purchase"</span> })}
-            </p>
-        </article>
+        <ProductReviews slug=p.slug.clone() feedback=review_feedback />
     }
 }

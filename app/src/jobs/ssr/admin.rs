@@ -6,6 +6,7 @@
 
 use super::queue::wake;
 use crate::auth::CurrentUser;
+use crate::db::begin_write;
 use crate::entity::job::{self, JobStatus};
 use crate::entity::webhook_delivery::{self, DeliveryResult};
 use crate::entity::audit_log;
@@ -18,7 +19,7 @@ use std::collections::HashMap;
 use sea_orm::sea_query::Expr;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 /// The audit actions of Retry and Discard.
@@ -224,7 +225,7 @@ async fn audit(db: &impl ConnectionTrait, actor: &CurrentUser, action: &str, row
 /// Returns the wake-up to publish once committed, so a worker takes it at
 /// once.
 pub async fn retry(db: &DatabaseConnection, actor: &CurrentUser, id: i32) -> Result<Recorded, AppError> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let row = actionable(&txn, id, "retried").await?;
     let now = Utc::now();
     let changed = job::Entity::update_many()
@@ -259,7 +260,7 @@ pub async fn retry(db: &DatabaseConnection, actor: &CurrentUser, id: i32) -> Res
 /// Deletes failed or dead job `id` for good (its delivery, if any, stays
 /// and keeps its result).
 pub async fn discard(db: &DatabaseConnection, actor: &CurrentUser, id: i32) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let row = actionable(&txn, id, "discarded").await?;
     let deleted = job::Entity::delete_many()
         .filter(job::Column::Id.eq(id))

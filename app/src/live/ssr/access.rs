@@ -1,6 +1,7 @@
 //! Who may subscribe to which topic, decided on the server from the
 //! session's user (and a guest's chat key).
 
+use crate::auth::ssr::CatalogScope;
 use crate::auth::{CurrentUser, Role};
 use crate::chat::ssr::party::Party;
 use crate::chat::ssr::read::conversation_for;
@@ -21,6 +22,8 @@ pub struct Viewer<'a> {
 /// - `order:{id}` for that order's customer and admins;
 /// - `chat:{id}` for that conversation's customer (or the guest whose
 ///   session started it) and admins;
+/// - `catalog` for admins, `seller:{id}` for that seller's accounts and
+///   admins;
 /// - `presence` for anyone;
 /// - `jobs` for nobody.
 ///
@@ -38,7 +41,11 @@ pub async fn may_subscribe(db: &impl ConnectionTrait, viewer: Viewer<'_>, topic:
     let user = viewer.user.ok_or(AppError::Unauthorized)?;
     match topic {
         _ if user.holds(Role::Admin) && topic != Topic::Jobs => Ok(()),
-        Topic::Orders | Topic::Kpi | Topic::Jobs | Topic::Support | Topic::Presence => Err(AppError::Forbidden),
+        Topic::Orders | Topic::Kpi | Topic::Jobs | Topic::Support | Topic::Presence | Topic::Catalog => Err(AppError::Forbidden),
+        Topic::Seller(id) => match CatalogScope::of(db, user).await? {
+            CatalogScope::Seller(own) if own == id => Ok(()),
+            _ => Err(AppError::Forbidden),
+        },
         Topic::Order(id) => match order::Entity::find_by_id(id).one(db).await? {
             Some(row) if row.user_id == user.id => Ok(()),
             _ => Err(AppError::NotFound("Order".into())),

@@ -1,0 +1,25 @@
+//! The live side of a stock change: `STOCK_CHANGED` on `catalog` for
+//! admins and on `seller:{id}` for the variant's seller.
+
+use crate::entity::{product, variant};
+use crate::error::AppError;
+use crate::inventory::model::{StockAlert, StockChange};
+use crate::live::protocol::EventBody;
+use crate::live::ssr::{record, Recorded};
+use crate::live::topic::Topic;
+use sea_orm::ConnectionTrait;
+
+/// Records that `variant` (of `product`) now has its stock, with the alert
+/// this raised, resolved or dismissed.
+pub async fn stock_changed(
+    db: &impl ConnectionTrait,
+    variant: &variant::Model,
+    product: &product::Model,
+    alert: Option<StockAlert>,
+) -> Result<Recorded, AppError> {
+    let change = StockChange { variant: variant.id, product: product.id, stock: variant.stock, alert };
+    let mut recorded = Recorded::default();
+    recorded.push(record(db, Topic::Catalog, EventBody::StockChanged(change.clone())).await?);
+    recorded.push(record(db, Topic::Seller(product.seller_id), EventBody::StockChanged(change)).await?);
+    Ok(recorded)
+}

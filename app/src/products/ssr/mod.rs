@@ -1,0 +1,4 @@
+//! The catalog as its managers read and write it, on the server.
+
+pub mod read;
+pub mod save;

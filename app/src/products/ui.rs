@@ -1,0 +1,574 @@
+//! `/admin/products` and `/seller/products`: the product list with search
+//! and pages, and the editor for a product, its variants and their stock.
+//!
+//! The server functions decide what each person may see and change (a
+//! seller only their own products); these pages only choose what to show.
+
+use super::api::{list_products, product_editor_choices, load_product, SaveProduct, SaveVariant};
+use super::model::{
+    Choice, EditorChoices, FieldError, ProductDetail, ProductDraft, ProductPage, ProductQuery, VariantDetail, VariantDraft,
+};
+use crate::auth::{use_auth, CurrentUser, Role};
+use crate::error::AppError;
+use crate::inventory::model::live_topic;
+use crate::inventory::ui::{LowStockPanel, StockPanel};
+use crate::live::ui::use_live_topic;
+use crate::money::{format_amount, parse_amount};
+use crate::ui::forbidden::Forbidden;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_location, use_navigate, use_params_map, use_query_map};
+
+/// Where the pages live: under `/admin` for admins, `/seller` for sellers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    Admin,
+    Seller,
+}
+
+impl Area {
+    /// The area of the current URL.
+    fn current() -> Area {
+        if use_location().pathname.get_untracked().starts_with("/seller") {
+            Area::Seller
+        } else {
+            Area::Admin
+        }
+    }
+
+    fn products(self) -> &'static str {
+        match self {
+            Area::Admin => "/admin/products",
+            Area::Seller => "/seller/products",
+        }
+    }
+
+    fn may_enter(self, user: &CurrentUser) -> bool {
+        match self {
+            Area::Admin => user.holds(Role::Admin),
+            Area::Seller => user.holds(Role::Seller),
+        }
+    }
+}
+
+/// The navigation of an area's pages.
+#[component]
+pub fn AreaNav(area: Area) -> impl IntoView {
+    match area {
+        Area::Admin => view! {
+            <nav aria-label="Admin">
+                <a href="/admin">"Orders"</a> " " <a href="/admin/products">"Products"</a> " "
+                <a href="/admin/jobs">"Jobs"</a> " " <a href="/admin/support">"Support"</a>
+            </nav>
+        }
+        .into_any(),
+        Area::Seller => view! {
+            <nav aria-label="Seller">
+                <a href="/seller">"Dashboard"</a> " " <a href="/seller/products">"Products"</a> " "
+                <a href="/seller/analytics">"Analytics"</a>
+            </nav>
+        }
+        .into_any(),
+    }
+}
+
+/// Shows `page` to a signed-in person who may enter `area`; a sign-in
+/// prompt or "Not allowed" to anyone else.
+#[component]
+fn Gate(area: Area, next: String, children: ChildrenFn) -> impl IntoView {
+    let auth = use_auth();
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                let next = next.clone();
+                Suspend::new(async move {
+                    match auth.user.await {
+                        Ok(Some(user)) if area.may_enter(&user) => children.with_value(|c| c()).into_any(),
+                        Ok(Some(_)) => view! { <Forbidden /> }.into_any(),
+                        Ok(None) => {
+                            view! {
+                                <h1>"Sign in"</h1>
+                                <p>
+                                    "Please " <a href=format!("/sign-in?next={next}")>"sign in"</a>
+                                    " with a staff or seller account to manage products."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Err(err) => view! { <p role="alert" class="form-error">{err.to_string()}</p> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// `/admin/products`, `/seller/products`.
+#[component]
+pub fn ProductsPage() -> impl IntoView {
+    let area = Area::current();
+    view! {
+        <Title text="Products" />
+        <Gate area next=area.products().to_string()>
+            <ProductList area />
+        </Gate>
+    }
+}
+
+#[component]
+fn ProductList(area: Area) -> impl IntoView {
+    let url = use_query_map();
+    let query = Memo::new(move |_| {
+        url.with(|map| ProductQuery {
+            q: map.get("q").unwrap_or_default(),
+            page: map.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
+        })
+    });
+    let page = Resource::new(move || query.get(), list_products);
+    view! {
+        <div class="desk products">
+            <header class="desk-header">
+                <h1>"Products"</h1>
+                <AreaNav area />
+                <a class="button" href=format!("{}/new", area.products())>"New product"</a>
+            </header>
+            <form method="get" action=area.products() class="product-search" role="search">
+                <label for="product-q">"Search products"</label>
+                <input id="product-q" name="q" type="search" value=move || query.get().q />
+                <button type="submit">"Search"</button>
+            </form>
+            <Transition fallback=|| view! { <p>"Loading products…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(list) => view! { <ProductTable area list query=query.get_untracked() on_change=move || page.refetch() /> }.into_any(),
+                        Err(err) => view! { <p role="alert" class="form-error">{err.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn ProductTable(area: Area, list: ProductPage, query: ProductQuery, on_change: impl Fn() + Clone + 'static) -> impl IntoView {
+    // Other people's edits and sales show without a reload.
+    let reread = on_change.clone();
+    use_live_topic(live_topic(list.seller), None, move |_| reread(), on_change);
+    let empty = list.products.is_empty();
+    let rows = list
+        .products
+        .into_iter()
+        .map(|p| {
+            view! {
+                <tr>
+                    <th scope="row">
+                        <a href=format!("{}/{}", area.products(), p.id)>{p.name}</a>
+                    </th>
+                    <td>{p.category}</td>
+                    <td>{p.seller}</td>
+                    <td>{if p.active { "Active" } else { "Archived" }}</td>
+                    <td class="num">{p.variants}</td>
+                    <td class="num">{p.stock}</td>
+                    <td class="num">{(p.low > 0).then(|| format!("{} low", p.low))}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let link = move |page: u64| {
+        let params = form_urlencoded::Serializer::new(String::new()).append_pair("q", &query.q).append_pair("page", &page.to_string()).finish();
+        format!("{}?{params}", area.products())
+    };
+    view! {
+        <table class="product-table">
+            <caption>{format!("{} products", list.total)}</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Category"</th>
+                    <th scope="col">"Seller"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col">"Variants"</th>
+                    <th scope="col">"Stock"</th>
+                    <th scope="col">"Low stock"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+        {empty.then(|| view! { <p>"No products match."</p> })}
+        <nav aria-label="Pages" class="pager">
+            {(list.page > 1).then(|| view! { <a href=link(list.page - 1)>"Previous"</a> })}
+            <span>{format!(" Page {} of {} ", list.page, list.pages.max(1))}</span>
+            {(list.page < list.pages).then(|| view! { <a href=link(list.page + 1)>"Next"</a> })}
+        </nav>
+    }
+}
+
+/// `/seller`: a seller's low-stock alerts, with links to their products.
+#[component]
+pub fn SellerPage() -> impl IntoView {
+    view! {
+        <Title text="Seller dashboard" />
+        <Gate area=Area::Seller next="/seller".to_string()>
+            <SellerDashboard />
+        </Gate>
+    }
+}
+
+#[component]
+fn SellerDashboard() -> impl IntoView {
+    // The first page of the seller's products names their seller, which
+    // picks the live topic of their alerts.
+    let page = Resource::new(|| (), |_| list_products(ProductQuery::default()));
+    view! {
+        <div class="desk seller">
+            <header class="desk-header">
+                <h1>"Seller dashboard"</h1>
+                <AreaNav area=Area::Seller />
+            </header>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(list) => view! {
+                            <LowStockPanel seller=list.seller />
+                            <p>{format!("You have {} products.", list.total)}</p>
+                        }
+                        .into_any(),
+                        Err(err) => view! { <p role="alert" class="form-error">{err.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+/// `/admin/products/new`, `/admin/products/:id` and the seller's twins.
+#[component]
+pub fn ProductEditorPage() -> impl IntoView {
+    let area = Area::current();
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<i32>().ok())));
+    let next = use_location().pathname.get_untracked();
+    view! {
+        <Title text="Edit product" />
+        <Gate area next>
+            <Editor area id=id.get_untracked() />
+        </Gate>
+    }
+}
+
+/// What the editor shows: the choices, and the product unless it is new.
+type Loaded = (EditorChoices, Option<ProductDetail>);
+
+#[component]
+fn Editor(area: Area, id: Option<i32>) -> impl IntoView {
+    let reload = RwSignal::new(0u32);
+    let loaded = Resource::new(
+        move || reload.get(),
+        move |_| async move {
+            let choices = product_editor_choices().await?;
+            let product = match id {
+                Some(id) => Some(load_product(id).await?),
+                None => None,
+            };
+            Ok::<Loaded, AppError>((choices, product))
+        },
+    );
+    let title = if id.is_some() { "Edit product" } else { "New product" };
+    view! {
+        <div class="desk product-editor">
+            <header class="desk-header">
+                <h1>{title}</h1>
+                <AreaNav area />
+                <a href=area.products()>"All products"</a>
+            </header>
+            <Transition fallback=|| view! { <p>"Loading the product…"</p> }>
+                {move || Suspend::new(async move {
+                    match loaded.await {
+                        Ok((choices, product)) => {
+                            view! { <EditorView area choices product reload /> }.into_any()
+                        }
+                        Err(err) => view! { <p role="alert" class="form-error">{err.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn EditorView(area: Area, choices: EditorChoices, product: Option<ProductDetail>, reload: RwSignal<u32>) -> impl IntoView {
+    let id = product.as_ref().map(|p| p.id);
+    let draft = product.as_ref().map(|p| p.draft.clone()).unwrap_or_default();
+    let variants = product.map(|p| p.variants).unwrap_or_default();
+    let seller = if area == Area::Seller { choices.sellers.first().map(|s| s.id) } else { None };
+    view! {
+        <ProductForm area id draft choices />
+        {id.map(|product| {
+            view! {
+                <section class="variants" aria-labelledby="variants-heading">
+                    <h2 id="variants-heading">"Variants"</h2>
+                    {variants
+                        .into_iter()
+                        .map(|variant| view! { <VariantEditor product variant=Some(variant) seller reload /> })
+                        .collect_view()}
+                    <h3>"Add a variant"</h3>
+                    <VariantEditor product variant=None seller reload />
+                </section>
+            }
+        })}
+    }
+}
+
+/// A field's error from the last save, and the ones the form found itself.
+fn message_for(problems: RwSignal<Vec<FieldError>>, field: &'static str) -> Signal<Option<String>> {
+    Signal::derive(move || problems.with(|all| all.iter().find(|p| p.field == field).map(|p| p.message.clone())))
+}
+
+fn problems_of(err: &AppError) -> Vec<FieldError> {
+    match err {
+        AppError::Validation { field, message } => vec![FieldError { field: field.clone(), message: message.clone() }],
+        _ => Vec::new(),
+    }
+}
+
+fn other_error(err: &AppError) -> Option<String> {
+    (!matches!(err, AppError::Validation { .. })).then(|| err.to_string())
+}
+
+/// A labelled text input bound to `value`, with its error beneath.
+#[component]
+fn TextField(
+    label: &'static str,
+    id: String,
+    value: RwSignal<String>,
+    error: Signal<Option<String>>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let described = error_id.clone();
+    view! {
+        <div class="field" class:invalid=move || error.read().is_some()>
+            <label for=id.clone()>{label}</label>
+            {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
+            <input
+                id=id
+                type=kind
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+                aria-invalid=move || error.read().is_some().then_some("true")
+                aria-describedby=move || error.read().is_some().then(|| described.clone())
+            />
+            {move || error.get().map(|m| view! { <p role="alert" class="field-error" id=error_id.clone()>{m}</p> })}
+        </div>
+    }
+}
+
+fn options(choices: &[Choice], chosen: i32) -> impl IntoView {
+    choices
+        .iter()
+        .map(|c| view! { <option value=c.id.to_string() selected=c.id == chosen>{c.name.clone()}</option> })
+        .collect_view()
+}
+
+#[component]
+fn ProductForm(area: Area, id: Option<i32>, draft: ProductDraft, choices: EditorChoices) -> impl IntoView {
+    let save = ServerAction::<SaveProduct>::new();
+    let name = RwSignal::new(draft.name.clone());
+    let slug = RwSignal::new(draft.slug.clone());
+    let description = RwSignal::new(draft.description.clone());
+    let tags = RwSignal::new(draft.tags.clone());
+    let category = RwSignal::new(if draft.category > 0 { draft.category } else { choices.categories.first().map_or(0, |c| c.id) });
+    let active = RwSignal::new(draft.active || id.is_none());
+    let seller = RwSignal::new(draft.seller.or_else(|| choices.sellers.first().map(|s| s.id)));
+    let problems = RwSignal::new(Vec::<FieldError>::new());
+    let failure = RwSignal::new(None::<String>);
+    let saved = RwSignal::new(false);
+    let navigate = use_navigate();
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(detail)) => {
+            problems.set(Vec::new());
+            failure.set(None);
+            saved.set(true);
+            slug.set(detail.draft.slug.clone());
+            if id.is_none() {
+                navigate(&format!("{}/{}", area.products(), detail.id), Default::default());
+            }
+        }
+        Some(Err(err)) => {
+            saved.set(false);
+            problems.set(problems_of(&err));
+            failure.set(other_error(&err));
+        }
+        None => {}
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let draft = ProductDraft {
+            name: name.get(),
+            slug: slug.get(),
+            description: description.get(),
+            category: category.get(),
+            tags: tags.get(),
+            active: active.get(),
+            seller: seller.get(),
+        };
+        // Everything the form can tell by itself, at once; the server
+        // checks again and adds what only it knows (a slug taken).
+        let found = draft.normalized().problems();
+        saved.set(false);
+        if found.is_empty() {
+            save.dispatch(SaveProduct { id, draft });
+        }
+        problems.set(found);
+    };
+    let categories = choices.categories.clone();
+    let sellers = choices.sellers.clone();
+    let category_error = message_for(problems, "category");
+    let description_error = message_for(problems, "description");
+    view! {
+        <form class="product-form" aria-label="Product" on:submit=on_submit novalidate>
+            <TextField label="Name" id="product-name".into() value=name error=message_for(problems, "name") />
+            <TextField
+                label="Slug"
+                id="product-slug".into()
+                value=slug
+                error=message_for(problems, "slug")
+                hint="The product's address: /p/slug. Leave it empty to make it from the name."
+            />
+            <div class="field" class:invalid=move || description_error.read().is_some()>
+                <label for="product-description">"Description"</label>
+                <textarea
+                    id="product-description"
+                    rows="5"
+                    prop:value=move || description.get()
+                    on:input=move |ev| description.set(event_target_value(&ev))
+                ></textarea>
+                {move || description_error.get().map(|m| view! { <p role="alert" class="field-error">{m}</p> })}
+            </div>
+            <div class="field" class:invalid=move || category_error.read().is_some()>
+                <label for="product-category">"Category"</label>
+                <select
+                    id="product-category"
+                    on:change=move |ev| category.set(event_target_value(&ev).parse().unwrap_or(0))
+                >
+                    {options(&categories, category.get_untracked())}
+                </select>
+                {move || category_error.get().map(|m| view! { <p role="alert" class="field-error">{m}</p> })}
+            </div>
+            <TextField label="Tags" id="product-tags".into() value=tags error=message_for(problems, "tags") hint="Separated by commas." />
+            <div class="field">
+                <label for="product-status">"Status"</label>
+                <select id="product-status" on:change=move |ev| active.set(event_target_value(&ev) == "active")>
+                    <option value="active" selected=active.get_untracked()>"Active"</option>
+                    <option value="archived" selected=!active.get_untracked()>"Archived"</option>
+                </select>
+            </div>
+            {(area == Area::Admin).then(|| {
+                let seller_error = message_for(problems, "seller");
+                view! {
+                    <div class="field">
+                        <label for="product-seller">"Seller"</label>
+                        <select id="product-seller" on:change=move |ev| seller.set(event_target_value(&ev).parse().ok())>
+                            {options(&sellers, seller.get_untracked().unwrap_or(0))}
+                        </select>
+                        {move || seller_error.get().map(|m| view! { <p role="alert" class="field-error">{m}</p> })}
+                    </div>
+                }
+            })}
+            {move || failure.get().map(|m| view! { <p role="alert" class="form-error">{m}</p> })}
+            <p role="status">{move || saved.get().then_some("Product saved.")}</p>
+            <button type="submit" disabled=move || save.pending().get()>
+                "Save product"
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn VariantEditor(product: i32, variant: Option<VariantDetail>, seller: Option<i32>, reload: RwSignal<u32>) -> impl IntoView {
+    let save = ServerAction::<SaveVariant>::new();
+    let id = variant.as_ref().map(|v| v.id);
+    let draft = variant.as_ref().map(|v| v.draft.clone()).unwrap_or(VariantDraft { low_stock_threshold: 5, ..VariantDraft::default() });
+    let key = id.map_or_else(|| "new".to_string(), |id| id.to_string());
+    let sku = RwSignal::new(draft.sku.clone());
+    let label = RwSignal::new(draft.label.clone());
+    let options_text = RwSignal::new(draft.options.clone());
+    let price = RwSignal::new(if id.is_some() { format_amount(draft.price_cents) } else { String::new() });
+    let threshold = RwSignal::new(draft.low_stock_threshold.to_string());
+    let stock = RwSignal::new("0".to_string());
+    let problems = RwSignal::new(Vec::<FieldError>::new());
+    let failure = RwSignal::new(None::<String>);
+    let saved = RwSignal::new(false);
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(_)) => {
+            problems.set(Vec::new());
+            failure.set(None);
+            saved.set(true);
+            if id.is_none() {
+                reload.update(|n| *n += 1);
+            }
+        }
+        Some(Err(err)) => {
+            saved.set(false);
+            problems.set(problems_of(&err));
+            failure.set(other_error(&err));
+        }
+        None => {}
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        saved.set(false);
+        let mut found = Vec::new();
+        let price_cents = parse_amount(&price.get()).unwrap_or_else(|err| {
+            found.push(FieldError { field: "price".into(), message: format!("The price {err}.") });
+            0
+        });
+        let low_stock_threshold = threshold.get().trim().parse::<i32>().unwrap_or_else(|_| {
+            found.push(FieldError { field: "low_stock_threshold".into(), message: "Enter a whole number.".into() });
+            0
+        });
+        let starting = stock.get().trim().parse::<i32>().unwrap_or_else(|_| {
+            found.push(FieldError { field: "stock".into(), message: "Enter a whole number.".into() });
+            0
+        });
+        let draft = VariantDraft { sku: sku.get(), label: label.get(), options: options_text.get(), price_cents, low_stock_threshold };
+        let more: Vec<FieldError> =
+            draft.normalized().problems().into_iter().filter(|p| !found.iter().any(|f| f.field == p.field)).collect();
+        found.extend(more);
+        if found.is_empty() {
+            save.dispatch(SaveVariant { product, id, draft, stock: if id.is_none() { starting } else { 0 } });
+        }
+        problems.set(found);
+    };
+    let name = if id.is_some() { format!("Variant {}", draft.sku) } else { "New variant".to_string() };
+    view! {
+        <article class="variant" aria-label=name>
+            <form class="variant-form" on:submit=on_submit novalidate>
+                <TextField label="SKU" id=format!("sku-{key}") value=sku error=message_for(problems, "sku") />
+                <TextField label="Variant name" id=format!("label-{key}") value=label error=message_for(problems, "label") />
+                <TextField label="Options" id=format!("options-{key}") value=options_text error=message_for(problems, "options") />
+                <TextField label="Price" id=format!("price-{key}") value=price error=message_for(problems, "price") />
+                <TextField
+                    label="Low-stock threshold"
+                    id=format!("threshold-{key}")
+                    value=threshold
+                    kind="number"
+                    error=message_for(problems, "low_stock_threshold")
+                />
+                {id.is_none().then(|| {
+                    view! {
+                        <TextField label="Starting stock" id="stock-new".into() value=stock kind="number" error=message_for(problems, "stock") />
+                    }
+                })}
+                {move || failure.get().map(|m| view! { <p role="alert" class="form-error">{m}</p> })}
+                <p role="status">{move || saved.get().then_some("Variant saved.")}</p>
+                <button type="submit" disabled=move || save.pending().get()>
+                    {if id.is_some() { "Save variant" } else { "Add variant" }}
+                </button>
+            </form>
+            {variant.map(|v| view! { <StockPanel variant=v.id sku=v.draft.sku.clone() stock=v.stock seller=seller /> })}
+        </article>
+    }
+}
