@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod analytics;
 pub mod auth;
 pub mod cart;
 pub mod catalog;
@@ -101,6 +102,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view={Lazy::<admin::route::AdminRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/admin/jobs") view={Lazy::<jobs::route::JobsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/admin/support") view={Lazy::<chat::route::SupportRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/analytics") view={Lazy::<analytics::route::AdminAnalyticsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/seller/analytics") view={Lazy::<analytics::route::SellerAnalyticsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/admin/products") view={Lazy::<products::route::ProductsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/admin/products/:id") view={Lazy::<products::route::ProductEditorRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/seller") view={Lazy::<products::route::SellerRoute>::new()} ssr=SsrMode::Async />

@@ -15,6 +15,7 @@ mod m20261202_000801_create_jobs_and_shopify;
 mod m20261202_000901_create_chat;
 mod m20261203_001003_create_inventory;
 mod m20261203_001001_extend_reviews;
+mod m20261203_001002_add_analytics_indexes;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000901_create_chat::Migration),
             Box::new(m20261203_001003_create_inventory::Migration),
             Box::new(m20261203_001001_extend_reviews::Migration),
+            Box::new(m20261203_001002_add_analytics_indexes::Migration),
         ]
     }
 }

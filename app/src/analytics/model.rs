@@ -36,6 +36,9 @@ const EPOCH_SHIFT: i64 = 719_468;
 const DAYS_PER_ERA: i64 = 146_097;
 
 impl Day {
+    /// 1970-01-01.
+    pub const EPOCH: Day = Day(0);
+
     /// The day `year-month-day`, if it exists in years 1 to 9999.
     pub fn from_ymd(year: i32, month: u32, day: u32) -> Option<Day> {
         if !(1..=9999).contains(&year) || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
@@ -434,8 +437,8 @@ mod tests {
             assert_eq!(Day::parse(text), Err(DayError), "{text:?}");
         }
         assert!(Day::parse("2000-02-29").is_ok(), "a leap day of a 400th year");
-        assert_eq!(Day::from_unix_days(-719_163), Day::from_ymd(1, 1, 1));
-        assert_eq!(Day::from_unix_days(-719_164), None, "year 0");
+        assert_eq!(Day::from_unix_days(-719_162), Day::from_ymd(1, 1, 1));
+        assert_eq!(Day::from_unix_days(-719_163), None, "year 0");
     }
 
     #[test]

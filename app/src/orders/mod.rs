@@ -4,6 +4,7 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod change;
 pub mod model;
+pub mod seller;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod status;

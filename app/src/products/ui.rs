@@ -13,7 +13,8 @@ use crate::error::AppError;
 use crate::inventory::model::live_topic;
 use crate::inventory::ui::{LowStockPanel, StockPanel};
 use crate::live::ui::use_live_topic;
-use crate::money::{format_amount, parse_amount};
+use crate::money::{format_amount, parse_amount, Money};
+use crate::orders::seller::{seller_orders, SellerSales};
 use crate::ui::forbidden::Forbidden;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -232,6 +233,7 @@ fn SellerDashboard() -> impl IntoView {
                         Ok(list) => view! {
                             <LowStockPanel seller=list.seller />
                             <p>{format!("You have {} products.", list.total)}</p>
+                            <SellerOrderLines />
                         }
                         .into_any(),
                         Err(err) => view! { <p role="alert" class="form-error">{err.to_string()}</p> }.into_any(),
@@ -252,7 +254,8 @@ pub fn ProductEditorPage() -> impl IntoView {
     view! {
         <Title text="Edit product" />
         <Gate area next>
-            <Editor area id=id.get_untracked() />
+            // Saving a new product moves to its own address: a new editor.
+            {move || view! { <Editor area id=id.get() /> }}
         </Gate>
     }
 }
@@ -320,6 +323,15 @@ fn EditorView(area: Area, choices: EditorChoices, product: Option<ProductDetail>
     }
 }
 
+/// `false` on the server and until this component has hydrated. The
+/// editor's forms only work with their handlers attached, so their fields
+/// stay disabled until then rather than taking typing that would be lost.
+fn hydrated() -> ReadSignal<bool> {
+    let (ready, set_ready) = signal(false);
+    Effect::new(move |_| set_ready.set(true));
+    ready
+}
+
 /// A field's error from the last save, and the ones the form found itself.
 fn message_for(problems: RwSignal<Vec<FieldError>>, field: &'static str) -> Signal<Option<String>> {
     Signal::derive(move || problems.with(|all| all.iter().find(|p| p.field == field).map(|p| p.message.clone())))
@@ -385,6 +397,7 @@ fn ProductForm(area: Area, id: Option<i32>, draft: ProductDraft, choices: Editor
     let problems = RwSignal::new(Vec::<FieldError>::new());
     let failure = RwSignal::new(None::<String>);
     let saved = RwSignal::new(false);
+    let ready = hydrated();
     let navigate = use_navigate();
     Effect::new(move |_| match save.value().get() {
         Some(Ok(detail)) => {
@@ -429,6 +442,7 @@ fn ProductForm(area: Area, id: Option<i32>, draft: ProductDraft, choices: Editor
     let description_error = message_for(problems, "description");
     view! {
         <form class="product-form" aria-label="Product" on:submit=on_submit novalidate>
+            <fieldset disabled=move || !ready.get()>
             <TextField label="Name" id="product-name".into() value=name error=message_for(problems, "name") />
             <TextField
                 label="Slug"
@@ -482,6 +496,7 @@ fn ProductForm(area: Area, id: Option<i32>, draft: ProductDraft, choices: Editor
             <button type="submit" disabled=move || save.pending().get()>
                 "Save product"
             </button>
+            </fieldset>
         </form>
     }
 }
@@ -501,6 +516,7 @@ fn VariantEditor(product: i32, variant: Option<VariantDetail>, seller: Option<i3
     let problems = RwSignal::new(Vec::<FieldError>::new());
     let failure = RwSignal::new(None::<String>);
     let saved = RwSignal::new(false);
+    let ready = hydrated();
     Effect::new(move |_| match save.value().get() {
         Some(Ok(_)) => {
             problems.set(Vec::new());
@@ -546,6 +562,7 @@ fn VariantEditor(product: i32, variant: Option<VariantDetail>, seller: Option<i3
     view! {
         <article class="variant" aria-label=name>
             <form class="variant-form" on:submit=on_submit novalidate>
+                <fieldset disabled=move || !ready.get()>
                 <TextField label="SKU" id=format!("sku-{key}") value=sku error=message_for(problems, "sku") />
                 <TextField label="Variant name" id=format!("label-{key}") value=label error=message_for(problems, "label") />
                 <TextField label="Options" id=format!("options-{key}") value=options_text error=message_for(problems, "options") />
@@ -567,8 +584,80 @@ fn VariantEditor(product: i32, variant: Option<VariantDetail>, seller: Option<i3
                 <button type="submit" disabled=move || save.pending().get()>
                     {if id.is_some() { "Save variant" } else { "Add variant" }}
                 </button>
+                </fieldset>
             </form>
             {variant.map(|v| view! { <StockPanel variant=v.id sku=v.draft.sku.clone() stock=v.stock seller=seller /> })}
         </article>
+    }
+}
+
+/// The latest order lines of the seller's products, and their figures.
+#[component]
+fn SellerOrderLines() -> impl IntoView {
+    let orders = Resource::new(|| (), |_| seller_orders());
+    view! {
+        <section class="seller-orders" aria-labelledby="seller-orders-heading">
+            <h2 id="seller-orders-heading">"Your orders"</h2>
+            <Transition fallback=|| view! { <p>"Loading orders…"</p> }>
+                {move || Suspend::new(async move {
+                    match orders.await {
+                        Ok(orders) => view! { <SellerOrdersView orders /> }.into_any(),
+                        Err(err) => view! { <p role="alert" class="form-error">{err.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn SellerOrdersView(orders: SellerSales) -> impl IntoView {
+    let currency = orders.lines.first().map(|l| l.line_total.currency).unwrap_or_default();
+    let figures = [
+        ("Paid orders", orders.orders.to_string()),
+        ("Units sold", orders.units.to_string()),
+        ("Revenue", Money::new(orders.revenue_cents, currency).to_string()),
+    ];
+    let empty = orders.lines.is_empty();
+    let rows = orders
+        .lines
+        .into_iter()
+        .map(|line| {
+            view! {
+                <tr>
+                    <th scope="row">{format!("#{}", line.order)}</th>
+                    <td>{line.placed_at.replacen('T', " ", 1).chars().take(16).collect::<String>()}</td>
+                    <td>{line.status.to_string()}</td>
+                    <td>{format!("{} — {}", line.product_name, line.variant_label)}</td>
+                    <td>{line.sku}</td>
+                    <td class="num">{line.quantity}</td>
+                    <td class="num">{line.line_total.to_string()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <dl class="seller-figures">
+            {figures
+                .into_iter()
+                .map(|(term, value)| view! { <dt>{term}</dt> <dd>{value}</dd> })
+                .collect_view()}
+        </dl>
+        <table class="seller-lines">
+            <caption>"Order lines of your products"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Order"</th>
+                    <th scope="col">"Placed"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col">"Item"</th>
+                    <th scope="col">"SKU"</th>
+                    <th scope="col">"Quantity"</th>
+                    <th scope="col">"Total"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+        {empty.then(|| view! { <p>"No orders of your products yet."</p> })}
     }
 }

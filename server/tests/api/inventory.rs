@@ -337,7 +337,37 @@ async fn sellers_may_subscribe_only_to_their_own_topic(app: TestApp) {
     }
 }
 
+async fn sellers_see_only_their_own_order_lines(app: TestApp) {
+    let staff = admin(&app).await;
+    let own = new_product(&app, &staff, "Northwind Line Tee", "northwind-goods").await["id"].as_i64().expect("id");
+    let others = new_product(&app, &staff, "Harbor Line Tee", "harbor-pine").await["id"].as_i64().expect("id");
+    new_variant(&app, &staff, own, "NORTH-LINE", 10, 0).await;
+    new_variant(&app, &staff, others, "HARBOR-LINE", 10, 0).await;
+    let client = customer(&app, "two-sellers@example.com").await;
+    assert_eq!(add(&app, &client, "NORTH-LINE", 2).await.0, 200);
+    assert_eq!(add(&app, &client, "HARBOR-LINE", 1).await.0, 200);
+    assert_eq!(checkout(&app, &client, "two-sellers", test_cards::SUCCESS).await.0, 200);
+
+    let seller = seller(&app).await;
+    let (status, orders) = app.post_json_as(&seller, "/api/seller/orders", json!({})).await;
+    assert_eq!(status, 200, "{orders}");
+    let skus: Vec<&str> = orders["lines"].as_array().expect("lines").iter().filter_map(|l| l["sku"].as_str()).collect();
+    assert!(skus.contains(&"NORTH-LINE"), "{orders}");
+    assert!(!skus.iter().any(|s| s.starts_with("HARBOR")), "only the seller's own lines: {orders}");
+    let seeded_units = scalar(
+        &app,
+        "SELECT COALESCE(SUM(i.quantity), 0) FROM order_items i JOIN orders o ON o.id = i.order_id JOIN variants v ON v.id = i.variant_id \
+         JOIN products p ON p.id = v.product_id JOIN sellers s ON s.id = p.seller_id \
+         WHERE s.slug = 'northwind-goods' AND o.status IN ('CONFIRMED', 'SHIPPED', 'DELIVERED')",
+    )
+    .await;
+    assert_eq!(orders["units"].as_i64(), Some(seeded_units), "units sold over paid orders: {orders}");
+    assert!(seeded_units >= 2);
+    assert_eq!(app.post_json_as(&client, "/api/seller/orders", json!({})).await.0, 403);
+}
+
 on_both_backends!(
+    sellers_see_only_their_own_order_lines,
     products_and_variants_are_validated_field_by_field,
     a_new_product_is_on_the_storefront_and_its_stock_is_a_restock,
     sales_adjustments_and_cancellations_are_movements_that_add_up,

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod admin;
+mod analytics;
 mod bad_input;
 mod cart;
 mod catalog;

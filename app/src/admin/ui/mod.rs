@@ -210,6 +210,8 @@ fn DeskView(data: DeskData) -> impl IntoView {
                     <a href="/admin/jobs">"Jobs"</a>
                     " "
                     <a href="/admin/support">"Support"</a>
+                    " "
+                    <a href="/admin/analytics">"Analytics"</a>
                 </nav>
                 <LiveIndicator />
             </header>

@@ -61,10 +61,15 @@ fn scale(value: i64, max: i64, extent: f64) -> f64 {
     if max <= 0 || value <= 0 {
         return 0.0;
     }
-    // Cents fit an f64 exactly far beyond any shop's revenue.
-    #[expect(clippy::cast_precision_loss, reason = "a ratio for drawing")]
+    // An f64 holds cents exactly up to 2^53, far beyond any shop's revenue;
+    // and a drawing needs no more than three digits of the ratio anyway.
     let ratio = value.min(max) as f64 / max as f64;
     ratio * extent
+}
+
+/// A count of points or rows as a coordinate factor.
+fn float(n: usize) -> f64 {
+    f64::from(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
 /// Which of `count` labels to show so that at most `room` are: every n-th.
@@ -103,16 +108,12 @@ fn peak(points: &[Point]) -> (i64, String) {
 #[component]
 pub fn TimeChart(id: &'static str, title: String, shape: Shape, points: Vec<Point>) -> impl IntoView {
     let title_id = format!("{id}-title");
+    let labelled_by = title_id.clone();
     let (max, max_text) = peak(&points);
     let count = points.len().max(1);
-    #[expect(clippy::cast_precision_loss, reason = "at most a year of days")]
-    let band = (WIDTH - 2.0 * PLOT_LEFT) / count as f64;
+    let band = (WIDTH - 2.0 * PLOT_LEFT) / float(count);
     let baseline = PLOT_TOP + PLOT_HEIGHT;
-    let x_of = |index: usize| {
-        #[expect(clippy::cast_precision_loss, reason = "at most a year of days")]
-        let index = index as f64;
-        PLOT_LEFT + band * (index + 0.5)
-    };
+    let x_of = |index: usize| PLOT_LEFT + band * (float(index) + 0.5);
     let y_of = |value: i64| baseline - scale(value, max, PLOT_HEIGHT);
     let tooltip = |point: &Point| format!("{}: {}", point.label, point.text);
     let marks = match shape {
@@ -174,7 +175,7 @@ pub fn TimeChart(id: &'static str, title: String, shape: Shape, points: Vec<Poin
             viewBox=format!("0 0 {WIDTH} {TIME_HEIGHT}")
             width="100%"
             role="img"
-            aria-labelledby=title_id.clone()
+            aria-labelledby=labelled_by
         >
             <title id=title_id>{title}</title>
             <line x1=at(PLOT_LEFT) y1=at(PLOT_TOP) x2=at(WIDTH - PLOT_LEFT) y2=at(PLOT_TOP) stroke=GRID />
@@ -194,15 +195,14 @@ pub fn TimeChart(id: &'static str, title: String, shape: Shape, points: Vec<Poin
 #[component]
 pub fn BarChart(id: &'static str, title: String, points: Vec<Point>) -> impl IntoView {
     let title_id = format!("{id}-title");
+    let labelled_by = title_id.clone();
     let (max, _) = peak(&points);
-    #[expect(clippy::cast_precision_loss, reason = "a handful of rows")]
-    let height = ROW_HEIGHT * points.len() as f64 + 8.0;
+    let height = ROW_HEIGHT * float(points.len()) + 8.0;
     let rows = points
         .into_iter()
         .enumerate()
         .map(|(index, point)| {
-            #[expect(clippy::cast_precision_loss, reason = "a handful of rows")]
-            let top = 4.0 + ROW_HEIGHT * index as f64;
+            let top = 4.0 + ROW_HEIGHT * float(index);
             let middle = top + ROW_HEIGHT / 2.0;
             let length = scale(point.value, max, BAR_MAX);
             let tooltip = format!("{}: {}", point.label, point.text);
@@ -225,7 +225,7 @@ pub fn BarChart(id: &'static str, title: String, points: Vec<Point>) -> impl Int
             viewBox=format!("0 0 {WIDTH} {height}")
             width="100%"
             role="img"
-            aria-labelledby=title_id.clone()
+            aria-labelledby=labelled_by
         >
             <title id=title_id>{title}</title>
             {rows}
