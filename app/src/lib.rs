@@ -11,6 +11,7 @@ pub mod analytics;
 pub mod auth;
 pub mod cart;
 pub mod catalog;
+pub mod categories;
 pub mod chat;
 pub mod checkout;
 #[cfg(feature = "ssr")]
@@ -29,7 +30,7 @@ pub mod reviews;
 pub mod wishlist;
 #[cfg(feature = "ssr")]
 pub mod state;
-mod ui;
+pub mod ui;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -105,6 +106,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/analytics") view={Lazy::<analytics::route::AdminAnalyticsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/seller/analytics") view={Lazy::<analytics::route::SellerAnalyticsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/admin/products") view={Lazy::<products::route::ProductsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/categories") view={Lazy::<categories::route::CategoriesRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/admin/products/:id") view={Lazy::<products::route::ProductEditorRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/seller") view={Lazy::<products::route::SellerRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/seller/products") view={Lazy::<products::route::ProductsRoute>::new()} ssr=SsrMode::Async />

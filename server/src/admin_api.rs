@@ -59,8 +59,9 @@ fn number(params: &HashMap<String, String>, name: &str) -> Result<Option<u32>, A
         .transpose()
 }
 
-/// The query string as an [`OrderQuery`], or a 400 naming what is wrong.
-fn order_query(params: &HashMap<String, String>) -> Result<OrderQuery, AppError> {
+/// The query string as an [`OrderQuery`], or a 400 naming what is wrong
+/// (also the CSV export's filters).
+pub(crate) fn order_query(params: &HashMap<String, String>) -> Result<OrderQuery, AppError> {
     let text = |name: &str| params.get(name).cloned().filter(|v| !v.trim().is_empty());
     let sort = match text("sort") {
         None => OrderSort::default(),

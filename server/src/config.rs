@@ -87,6 +87,8 @@ pub struct Config {
     pub chat: app::chat::ssr::limits::ChatRates,
     /// How many reviews one customer may write (`BAZAAR_REVIEWS_*`).
     pub reviews: app::reviews::ssr::ReviewRates,
+    /// Where product images are kept and their size limit (`BAZAAR_IMAGE_*`).
+    pub images: crate::images::ImageConfig,
 }
 
 /// How email leaves the shop.
@@ -198,8 +200,18 @@ impl Config {
             jobs: crate::jobs::JobsConfig::from_env()?,
             chat: chat_rates_from_env()?,
             reviews: review_rates_from_env()?,
+            images: image_config_from_env()?,
         })
     }
+}
+
+/// `BAZAAR_IMAGE_DIR` (`data/images`) and `BAZAAR_IMAGE_MAX_BYTES` (5 MiB).
+fn image_config_from_env() -> Result<crate::images::ImageConfig, EnvValueError> {
+    let defaults = crate::images::ImageConfig::default();
+    Ok(crate::images::ImageConfig {
+        dir: env::var("BAZAAR_IMAGE_DIR").map_or(defaults.dir, std::path::PathBuf::from),
+        max_bytes: number_from_env("BAZAAR_IMAGE_MAX_BYTES")?.map_or(defaults.max_bytes, |n| usize::try_from(n).unwrap_or(usize::MAX)),
+    })
 }
 
 /// `BAZAAR_CHAT_MESSAGES_PER_WINDOW` (5) messages per sender in

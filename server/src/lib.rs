@@ -12,6 +12,8 @@ pub mod csrf;
 pub mod db;
 pub mod admin_api;
 pub mod edge;
+pub mod export;
+pub mod images;
 pub mod jobs;
 pub mod live;
 pub mod mail;
@@ -110,7 +112,13 @@ impl Application {
             config.shopify,
             config.edge.trusted_proxies.clone(),
         );
-        let router = edge.wrap(router(state, session_store, sessions, csrf, webhooks));
+        let images = images::Images {
+            db: state.db.clone(),
+            events: state.events.clone(),
+            store: Arc::new(images::store::DiskStore::new(config.images.dir.clone())),
+            max_bytes: config.images.max_bytes,
+        };
+        let router = edge.wrap(router(state, session_store, sessions, csrf, webhooks, images));
         Ok(Application { listener, router, serve: edge::serve_settings(&config.edge), demo_logins, runner })
     }
 
@@ -170,6 +178,7 @@ fn router(
     sessions: tower_sessions::SessionManagerLayer<sessions::DbSessionStore>,
     csrf: csrf::CsrfPolicy,
     webhooks: shopify::ingest::WebhookIngest,
+    images: images::Images,
 ) -> Router {
     let routes = route_list();
     let options = state.leptos_options.clone();
@@ -185,9 +194,12 @@ fn router(
     Router::new()
         .route_service("/ws", socket)
         .merge(admin_api::routes())
+        .merge(export::routes())
         // Shopify's webhooks: for machines, authenticated by HMAC, with a
         // rate limit of their own (see `shopify::ingest`).
         .merge(webhooks.routes())
+        // Product image uploads (multipart) and the stored files.
+        .merge(images.routes())
         .leptos_routes_with_context(&state, routes, edge::headers::provide_request_nonce, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(not_found_context(&state), shell))
         .layer(axum::middleware::from_fn(api_input::guard))

@@ -39,8 +39,9 @@ fn lower_like(column: user::Column, pattern: &str) -> SimpleExpr {
 }
 
 /// Orders joined to their customer, filtered by everything in `query` but
-/// the status when `with_status` is false.
-fn filtered(query: &OrderQuery, with_status: bool) -> Result<Select<order::Entity>, AppError> {
+/// the status when `with_status` is false. Shared by the table, its counts
+/// and the CSV export, so all three select the same orders.
+pub fn filtered(query: &OrderQuery, with_status: bool) -> Result<Select<order::Entity>, AppError> {
     let mut select = order::Entity::find().join(JoinType::InnerJoin, order::Relation::User.def());
     if let Some(text) = &query.q {
         let pattern = like_pattern(text);

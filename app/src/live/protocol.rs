@@ -85,6 +85,8 @@ pub enum EventBody {
     /// A product or one of its variants was created or edited (topics
     /// `catalog` and `seller:{id}`).
     ProductChanged(ProductChange),
+    /// A category was created, renamed, moved or deleted (topic `catalog`).
+    CategoryChanged { id: i32 },
 }
 
 impl EventBody {
@@ -101,6 +103,7 @@ impl EventBody {
             EventBody::SupportPresence { .. } => "SUPPORT_PRESENCE",
             EventBody::StockChanged(_) => "STOCK_CHANGED",
             EventBody::ProductChanged(_) => "PRODUCT_CHANGED",
+            EventBody::CategoryChanged { .. } => "CATEGORY_CHANGED",
         }
     }
 }

@@ -3,7 +3,7 @@
 //! product is "not found"), customers get 403 and anonymous callers 401:
 //! decided here, from the session, before anything is read.
 
-use super::model::{EditorChoices, ProductDetail, ProductDraft, ProductPage, ProductQuery, VariantDetail, VariantDraft};
+use super::model::{EditorChoices, ImageDetail, ProductDetail, ProductDraft, ProductPage, ProductQuery, VariantDetail, VariantDraft};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -58,4 +58,33 @@ pub async fn save_variant(
         ssr::save::save_variant(&state.db, scope, &user, product, id, draft, stock).await.map_err(with_status)?;
     recorded.publish(state.events.as_ref());
     Ok(detail)
+}
+
+/// Sets image `id`'s alt text (422 on `alt` when empty or over 200
+/// characters). Images are uploaded with `POST /api/products/{id}/images`.
+#[server(endpoint = "products/images/alt")]
+pub async fn set_image_alt(id: i32, alt: String) -> Result<ImageDetail, AppError> {
+    let (_, scope) = require_catalog_scope().await?;
+    let state = app_state()?;
+    let (image, recorded) = ssr::images::set_alt(&state.db, scope, id, &alt).await.map_err(with_status)?;
+    recorded.publish(state.events.as_ref());
+    Ok(image)
+}
+
+/// Moves image `id` one place earlier (`earlier: true`) or later.
+#[server(endpoint = "products/images/move")]
+pub async fn move_image(id: i32, earlier: bool) -> Result<(), AppError> {
+    let (_, scope) = require_catalog_scope().await?;
+    let state = app_state()?;
+    ssr::images::shift(&state.db, scope, id, earlier).await.map_err(with_status)?.publish(state.events.as_ref());
+    Ok(())
+}
+
+/// Removes image `id` from its product.
+#[server(endpoint = "products/images/delete")]
+pub async fn delete_image(id: i32) -> Result<(), AppError> {
+    let (_, scope) = require_catalog_scope().await?;
+    let state = app_state()?;
+    ssr::images::remove(&state.db, scope, id).await.map_err(with_status)?.publish(state.events.as_ref());
+    Ok(())
 }

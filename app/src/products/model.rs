@@ -70,12 +70,36 @@ pub struct EditorChoices {
     pub sellers: Vec<Choice>,
 }
 
-/// A product with its variants, for editing.
+/// A product with its variants and images, for editing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductDetail {
     pub id: i32,
     pub draft: ProductDraft,
     pub variants: Vec<VariantDetail>,
+    /// In the order the storefront shows them.
+    #[serde(default)]
+    pub images: Vec<ImageDetail>,
+}
+
+/// One of a product's images.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageDetail {
+    pub id: i32,
+    pub url: String,
+    pub alt: String,
+    pub position: i32,
+}
+
+/// Longest alt text.
+pub const MAX_ALT_CHARS: usize = 200;
+
+/// `alt` trimmed, or why it is refused.
+pub fn check_alt(alt: &str) -> Result<String, FieldError> {
+    let alt = alt.trim();
+    if alt.chars().count() > MAX_ALT_CHARS {
+        return Err(too_long("alt", "alt text", MAX_ALT_CHARS));
+    }
+    Ok(alt.to_string())
 }
 
 /// A variant as the editor shows it.

@@ -4,9 +4,9 @@
 //! The server functions decide what each person may see and change (a
 //! seller only their own products); these pages only choose what to show.
 
-use super::api::{list_products, product_editor_choices, load_product, SaveProduct, SaveVariant};
+use super::api::{list_products, product_editor_choices, DeleteImage, MoveImage, SetImageAlt, load_product, SaveProduct, SaveVariant};
 use super::model::{
-    Choice, EditorChoices, FieldError, ProductDetail, ProductDraft, ProductPage, ProductQuery, VariantDetail, VariantDraft,
+    Choice, EditorChoices, FieldError, ImageDetail, ProductDetail, ProductDraft, ProductPage, ProductQuery, VariantDetail, VariantDraft,
 };
 use crate::auth::{use_auth, CurrentUser, Role};
 use crate::error::AppError;
@@ -16,6 +16,7 @@ use crate::live::ui::use_live_topic;
 use crate::money::{format_amount, parse_amount, Money};
 use crate::orders::seller::{seller_orders, SellerSales};
 use crate::ui::forbidden::Forbidden;
+use crate::ui::form::{action_error, feedback_for, take_form_feedback};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_navigate, use_params_map, use_query_map};
@@ -58,7 +59,7 @@ pub fn AreaNav(area: Area) -> impl IntoView {
     match area {
         Area::Admin => view! {
             <nav aria-label="Admin">
-                <a href="/admin">"Orders"</a> " " <a href="/admin/products">"Products"</a> " "
+                <a href="/admin">"Orders"</a> " " <a href="/admin/products">"Products"</a> " " <a href="/admin/categories">"Categories"</a> " "
                 <a href="/admin/jobs">"Jobs"</a> " " <a href="/admin/support">"Support"</a>
             </nav>
         }
@@ -133,6 +134,7 @@ fn ProductList(area: Area) -> impl IntoView {
                 <h1>"Products"</h1>
                 <AreaNav area />
                 <a class="button" href=format!("{}/new", area.products())>"New product"</a>
+                <a class="button" rel="external" href=move || format!("{}.csv?q={}", area.products(), form_urlencoded::byte_serialize(query.get().q.as_bytes()).collect::<String>())>"Export CSV"</a>
             </header>
             <form method="get" action=area.products() class="product-search" role="search">
                 <label for="product-q">"Search products"</label>
@@ -303,10 +305,13 @@ fn Editor(area: Area, id: Option<i32>) -> impl IntoView {
 fn EditorView(area: Area, choices: EditorChoices, product: Option<ProductDetail>, reload: RwSignal<u32>) -> impl IntoView {
     let id = product.as_ref().map(|p| p.id);
     let draft = product.as_ref().map(|p| p.draft.clone()).unwrap_or_default();
+    let product_images = product.as_ref().map(|p| p.images.clone()).unwrap_or_default();
     let variants = product.map(|p| p.variants).unwrap_or_default();
     let seller = if area == Area::Seller { choices.sellers.first().map(|s| s.id) } else { None };
+    let images = product_images;
     view! {
         <ProductForm area id draft choices />
+        {id.map(|product| view! { <ImagesEditor product images=images.clone() reload /> })}
         {id.map(|product| {
             view! {
                 <section class="variants" aria-labelledby="variants-heading">
@@ -661,3 +666,105 @@ fn SellerOrdersView(orders: SellerSales) -> impl IntoView {
         {empty.then(|| view! { <p>"No orders of your products yet."</p> })}
     }
 }
+
+/// A product's images: each with its alt text, order and *Delete image*,
+/// and the upload form. The upload is a plain multipart form post
+/// (`POST /api/products/{id}/images`), which works with or without
+/// JavaScript: the server sends the browser back here with the outcome.
+#[component]
+fn ImagesEditor(product: i32, images: Vec<ImageDetail>, reload: RwSignal<u32>) -> impl IntoView {
+    let set_alt = ServerAction::<SetImageAlt>::new();
+    let shift = ServerAction::<MoveImage>::new();
+    let delete = ServerAction::<DeleteImage>::new();
+    Effect::new(move |_| {
+        let changed = set_alt.version().get() + shift.version().get() + delete.version().get();
+        if changed > 0 {
+            reload.update(|n| *n += 1);
+        }
+    });
+    let feedback = Resource::new(|| (), |_| take_form_feedback());
+    let refusal = move || {
+        [action_error(set_alt.value())(), action_error(shift.value())(), action_error(delete.value())()].into_iter().flatten().next()
+    };
+    let count = images.len();
+    let rows = images
+        .into_iter()
+        .enumerate()
+        .map(|(at, image)| {
+            let id = image.id.to_string();
+            let (id_alt, id_earlier, id_later) = (id.clone(), id.clone(), id.clone());
+            let alt_id = format!("alt-{}", image.id);
+            let label = format!("Image {} of {count}", at + 1);
+            let (earlier, later, remove) = (format!("Move {label} earlier"), format!("Move {label} later"), format!("Delete {label}"));
+            let alt = image.alt.clone();
+            view! {
+                <li class="image-item" aria-label=label>
+                    <img src=image.url alt=image.alt width="96" height="96" />
+                    <ActionForm action=set_alt attr:class="image-alt">
+                        <input type="hidden" name="id" value=id_alt.clone() />
+                        <label for=alt_id.clone()>"Alt text"</label>
+                        <input id=alt_id.clone() name="alt" type="text" maxlength="200" value=alt.clone() />
+                        <button type="submit">"Save alt text"</button>
+                    </ActionForm>
+                    <ActionForm action=shift>
+                        <input type="hidden" name="id" value=id_earlier.clone() />
+                        <input type="hidden" name="earlier" value="true" />
+                        <button type="submit" disabled=at == 0 aria-label=earlier.clone()>"Move earlier"</button>
+                    </ActionForm>
+                    <ActionForm action=shift>
+                        <input type="hidden" name="id" value=id_later.clone() />
+                        <input type="hidden" name="earlier" value="false" />
+                        <button type="submit" disabled=at + 1 == count aria-label=later.clone()>"Move later"</button>
+                    </ActionForm>
+                    <ActionForm action=delete>
+                        <input type="hidden" name="id" value=id.clone() />
+                        <button type="submit" class="danger" aria-label=remove.clone()>"Delete image"</button>
+                    </ActionForm>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="images" aria-labelledby="images-heading">
+            <h2 id="images-heading">"Images"</h2>
+            {(count == 0).then(|| view! { <p>"No images yet: the shop shows a placeholder."</p> })}
+            <ul class="image-list">{rows}</ul>
+            {move || refusal().map(|m| view! { <p role="alert" class="form-error">{m}</p> })}
+            <form
+                class="image-upload"
+                aria-label="Upload an image"
+                method="post"
+                enctype="multipart/form-data"
+                action=format!("/api/products/{product}/images")
+            >
+                <div class="field">
+                    <label for="image-file">"Image"</label>
+                    <p class="hint">"PNG, JPEG or WebP, at most 5 MB."</p>
+                    <input id="image-file" name="image" type="file" accept="image/png,image/jpeg,image/webp" required />
+                </div>
+                <div class="field">
+                    <label for="image-alt">"Alt text"</label>
+                    <input id="image-alt" name="alt" type="text" maxlength="200" />
+                </div>
+                <button type="submit">"Upload image"</button>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let feedback = feedback_for(feedback.await, UPLOAD_FORM);
+                        let notice = feedback.as_ref().and_then(|f| f.notice.clone());
+                        let error = feedback.and_then(|f| f.error).map(|e| match e {
+                            AppError::Validation { message, .. } => message,
+                            other => other.to_string(),
+                        });
+                        view! {
+                            {notice.map(|n| view! { <p role="status">{n}</p> })}
+                            {error.map(|e| view! { <p role="alert" class="form-error">{e}</p> })}
+                        }
+                    })}
+                </Suspense>
+            </form>
+        </section>
+    }
+}
+
+/// The name an image upload's outcome is kept under (`server::images`).
+pub const UPLOAD_FORM: &str = "image-upload";

@@ -311,7 +311,8 @@ fn ReviewItem(review: Review, viewer: Option<CurrentUser>, actions: ReviewAction
                 {review.verified_purchase.then(|| view! { " · " <span class="badge">"Verified purchase"</span> })}
                 {review.hidden.then(|| view! { " · " <span class="badge">"Hidden from customers"</span> })}
             </p>
-            <p>
+            // A <div>: a form cannot sit inside a <p>.
+            <div class="review-actions">
                 <ActionForm action=actions.helpful attr:class="inline-form">
                     <input type="hidden" name="review" value=id.to_string() />
                     <button type="submit" class="secondary" disabled=why_not.is_some() title=why_not>
@@ -331,7 +332,7 @@ fn ReviewItem(review: Review, viewer: Option<CurrentUser>, actions: ReviewAction
                             </ActionForm>
                         }
                     })}
-            </p>
+            </div>
         </article>
     }
 }

@@ -267,7 +267,9 @@ pub mod ssr {
         }
     }
 
-    async fn keep(session: &Session, feedback: &FormFeedback) -> Result<(), AppError> {
+    /// Leaves `feedback` for the form's page to show once (also for posts
+    /// that are not server functions, such as image uploads).
+    pub async fn keep(session: &Session, feedback: &FormFeedback) -> Result<(), AppError> {
         session.insert(FEEDBACK_KEY, feedback).await.map_err(session_error)
     }
 

@@ -210,6 +210,12 @@ pub fn test_config(database_url: &str, outbox: &std::path::Path) -> Config {
         },
         chat: app::chat::ssr::limits::ChatRates::default(),
         reviews: app::reviews::ssr::ReviewRates::default(),
+        // One folder per test process: names are contents, so tests
+        // storing the same image share it harmlessly.
+        images: server::images::ImageConfig {
+            dir: std::env::temp_dir().join(format!("bazaar-test-images-{}", std::process::id())),
+            ..server::images::ImageConfig::default()
+        },
     }
 }
 

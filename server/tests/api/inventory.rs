@@ -375,3 +375,81 @@ on_both_backends!(
     sellers_reach_only_their_own_products,
     sellers_may_subscribe_only_to_their_own_topic,
 );
+
+/// A real 1×1 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
+    0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63,
+    0xF8, 0xCF, 0xC0, 0xF0, 0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44,
+    0xAE, 0x42, 0x60, 0x82,
+];
+
+async fn upload(app: &TestApp, client: &Client, product: i64, name: &str, bytes: Vec<u8>, content_type: &str) -> (u16, Value) {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()).mime_str(content_type).expect("mime");
+    let form = reqwest::multipart::Form::new().part("image", part).text("alt", "A test image");
+    let response = client
+        .post(format!("{}/api/products/{product}/images", app.base))
+        .header("origin", &app.base)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+async fn images_are_checked_by_content_stored_and_served(app: TestApp) {
+    let staff = admin(&app).await;
+    let product = new_product(&app, &staff, "Picture Tee", "harbor-pine").await["id"].as_i64().expect("id");
+    let (status, image) = upload(&app, &staff, product, "tee.png", PNG.to_vec(), "image/png").await;
+    assert_eq!(status, 201, "{image}");
+    let url = image["url"].as_str().expect("url").to_string();
+    assert!(url.starts_with("/media/") && url.ends_with(".png"), "{url}");
+    let served = app.session_client().get(format!("{}{url}", app.base)).send().await.expect("GET image");
+    assert_eq!(served.status().as_u16(), 200);
+    assert_eq!(served.headers()["content-type"], "image/png");
+    assert_eq!(served.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(served.bytes().await.expect("bytes").as_ref(), PNG);
+
+    // An executable named like a picture, and an SVG, are refused: nothing stored.
+    let mut disguised = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00".to_vec();
+    disguised.extend(std::iter::repeat_n(0u8, 200));
+    let (status, body) = upload(&app, &staff, product, "holiday.png", disguised, "image/png").await;
+    field_error(status, &body, "image");
+    let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"></svg>".to_vec();
+    let (status, body) = upload(&app, &staff, product, "logo.svg", svg, "image/svg+xml").await;
+    field_error(status, &body, "image");
+    let mut huge = PNG.to_vec();
+    huge.extend(std::iter::repeat_n(0u8, 6 * 1024 * 1024));
+    let (status, body) = upload(&app, &staff, product, "huge.png", huge, "image/png").await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM product_images WHERE product_id = {product}")).await, 1);
+
+    // Alt text, order, removal; a seller cannot touch another seller's images.
+    let image_id = image["id"].as_i64().expect("image id");
+    let seller = seller(&app).await;
+    let (status, _) = upload(&app, &seller, product, "tee.png", PNG.to_vec(), "image/png").await;
+    assert_eq!(status, 404, "another seller's product");
+    for (path, body) in [
+        ("/api/products/images/alt", json!({ "id": image_id, "alt": "Mine" })),
+        ("/api/products/images/move", json!({ "id": image_id, "earlier": true })),
+        ("/api/products/images/delete", json!({ "id": image_id })),
+    ] {
+        assert_eq!(app.post_json_as(&seller, path, body).await.0, 404, "{path}");
+    }
+    let (status, body) = app.post_json_as(&staff, "/api/products/images/alt", json!({ "id": image_id, "alt": "A blue tee, folded" })).await;
+    assert_eq!((status, body["alt"].as_str()), (200, Some("A blue tee, folded")), "{body}");
+    let (status, second) = upload(&app, &staff, product, "again.png", PNG.to_vec(), "image/png").await;
+    assert_eq!(status, 201, "{second}");
+    let second_id = second["id"].as_i64().expect("id");
+    assert_eq!(app.post_json_as(&staff, "/api/products/images/move", json!({ "id": second_id, "earlier": true })).await.0, 200);
+    let (_, detail) = app.post_json_as(&staff, "/api/products/get", json!({ "id": product })).await;
+    assert_eq!(detail["images"][0]["id"].as_i64(), Some(second_id), "moved first: {detail}");
+    assert_eq!(app.post_json_as(&staff, "/api/products/images/delete", json!({ "id": image_id })).await.0, 200);
+    assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM product_images WHERE product_id = {product}")).await, 1);
+    let (status, _) = upload(&app, &app.session_client(), product, "tee.png", PNG.to_vec(), "image/png").await;
+    assert_eq!(status, 401);
+}
+
+on_both_backends!(images_are_checked_by_content_stored_and_served);

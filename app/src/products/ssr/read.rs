@@ -3,15 +3,15 @@
 //! the reader's [`CatalogScope`].
 
 use crate::auth::ssr::CatalogScope;
-use crate::entity::{category, product, seller, variant};
+use crate::entity::{category, product, product_image, seller, variant};
 use crate::error::AppError;
 use crate::inventory::model::is_low;
 use crate::products::model::{
-    Choice, EditorChoices, ProductDetail, ProductDraft, ProductPage, ProductQuery, ProductSummary, VariantDetail, VariantDraft,
+    Choice, EditorChoices, ImageDetail, ProductDetail, ProductDraft, ProductPage, ProductQuery, ProductSummary, VariantDetail, VariantDraft,
     PAGE_SIZE,
 };
 use sea_orm::sea_query::{Expr, Func, Query};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use std::collections::HashMap;
 
 /// Longest search text looked for.
@@ -26,14 +26,14 @@ pub async fn product_in(db: &impl ConnectionTrait, scope: CatalogScope, id: i32)
     }
 }
 
-/// A page of the products `scope` covers whose name or slug contains
-/// `query.q`, or that have a variant with that SKU; newest first.
-pub async fn list(db: &impl ConnectionTrait, scope: CatalogScope, query: ProductQuery) -> Result<ProductPage, AppError> {
+/// The products `scope` covers whose name or slug contains `q`, or that
+/// have a variant with that SKU. Shared by the list and the CSV export.
+pub fn matching(scope: CatalogScope, q: &str) -> Select<product::Entity> {
     let mut select = product::Entity::find();
     if let CatalogScope::Seller(own) = scope {
         select = select.filter(product::Column::SellerId.eq(own));
     }
-    let words: String = query.q.trim().chars().take(MAX_QUERY_CHARS).collect::<String>().to_lowercase();
+    let words: String = q.trim().chars().take(MAX_QUERY_CHARS).collect::<String>().to_lowercase();
     if !words.is_empty() {
         let pattern = format!("%{}%", words.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
         let lower = |column: product::Column| Expr::expr(Func::lower(Expr::col((product::Entity, column))));
@@ -49,6 +49,12 @@ pub async fn list(db: &impl ConnectionTrait, scope: CatalogScope, query: Product
                 .add(product::Column::Id.in_subquery(by_sku)),
         );
     }
+    select
+}
+
+/// A page of the products [`matching`] `query.q` in `scope`; newest first.
+pub async fn list(db: &impl ConnectionTrait, scope: CatalogScope, query: ProductQuery) -> Result<ProductPage, AppError> {
+    let select = matching(scope, &query.q);
     let paginator = select.order_by_desc(product::Column::Id).paginate(db, PAGE_SIZE);
     let counts = paginator.num_items_and_pages().await?;
     let page = query.page.clamp(1, counts.number_of_pages.max(1));
@@ -95,7 +101,16 @@ pub async fn detail(db: &impl ConnectionTrait, scope: CatalogScope, id: i32) -> 
         .order_by_asc(variant::Column::Id)
         .all(db)
         .await?;
-    Ok(ProductDetail { id: row.id, draft: draft_of(&row), variants: variants.iter().map(variant_detail).collect() })
+    let images = product_image::Entity::find()
+        .filter(product_image::Column::ProductId.eq(id))
+        .order_by_asc(product_image::Column::Position)
+        .order_by_asc(product_image::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| ImageDetail { id: i.id, url: i.url, alt: i.alt, position: i.position })
+        .collect();
+    Ok(ProductDetail { id: row.id, draft: draft_of(&row), variants: variants.iter().map(variant_detail).collect(), images })
 }
 
 /// The fields of `row` as the editor shows them.

@@ -129,7 +129,7 @@ pub async fn save_product(
 }
 
 /// Records `PRODUCT_CHANGED` for product `id` of `seller_id`.
-async fn changed(db: &impl ConnectionTrait, id: i32, seller_id: i32) -> Result<Recorded, AppError> {
+pub(super) async fn changed(db: &impl ConnectionTrait, id: i32, seller_id: i32) -> Result<Recorded, AppError> {
     let change = ProductChange { product: id, seller: seller_id };
     let mut recorded = Recorded::default();
     recorded.push(record(db, Topic::Catalog, EventBody::ProductChanged(change.clone())).await?);
