@@ -12,6 +12,12 @@ import { CARDS, addToCart, checkoutForm, open, placeOrder, signUpFreshCustomer }
 const ADMIN = { email: 'admin@bazaar.test', password: 'bazaar-demo-overseer' };
 const SELLER = { email: 'seller1@bazaar.test', password: 'bazaar-demo-northwind' };
 
+/** A real 1×1 PNG. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==',
+  'base64',
+);
+
 /** Live updates travel over a WebSocket; allow for a slow, busy machine. */
 const LIVE = { timeout: 15_000 };
 
@@ -65,12 +71,25 @@ async function createProduct(
   await expect(page.getByRole('article', { name: `Variant ${product.sku}` })).toBeVisible();
 }
 
-test('an admin creates a product that a customer finds by search and buys', async ({ page, browser }) => {
+test('an admin creates a product with an image that a customer finds by search and buys', async ({ page, browser }) => {
+  // Two browsers, an editor, an upload and a checkout: a long journey.
+  test.slow();
   const admin = await signedIn(browser, ADMIN);
   const product = unique('Orbit');
   await createProduct(admin, product, { price: '19.50', stock: '5', threshold: '1' });
   const variant = admin.getByRole('article', { name: `Variant ${product.sku}` });
   await expect(variant.getByText('In stock: 5')).toBeVisible();
+
+  const upload = admin.getByRole('form', { name: 'Upload an image' });
+  await upload.getByLabel('Image', { exact: true }).setInputFiles({ name: 'orbit.png', mimeType: 'image/png', buffer: PNG });
+  await upload.getByLabel('Alt text', { exact: true }).fill(`${product.name} on a hanger`);
+  await upload.getByRole('button', { name: 'Upload image' }).click();
+  await expect(admin.getByText('Image uploaded.')).toBeVisible();
+  await expect(admin.getByRole('img', { name: `${product.name} on a hanger` })).toBeVisible();
+  // A disguised file is refused with the reason.
+  await upload.getByLabel('Image', { exact: true }).setInputFiles({ name: 'virus.png', mimeType: 'image/png', buffer: Buffer.from('MZ this is not a picture') });
+  await upload.getByRole('button', { name: 'Upload image' }).click();
+  await expect(upload.getByRole('alert')).toContainText('not a PNG, JPEG or WebP image');
 
   // Field-level errors keep what was typed.
   const again = admin.getByRole('article', { name: 'New variant' });
@@ -85,6 +104,7 @@ test('an admin creates a product that a customer finds by search and buys', asyn
   await open(page, `/search?q=${encodeURIComponent(product.name)}`);
   await main(page).getByRole('link', { name: product.name }).first().click();
   await expect(page.getByRole('heading', { level: 1, name: product.name })).toBeVisible();
+  await expect(main(page).getByRole('img', { name: `${product.name} on a hanger` }).first()).toBeVisible();
   await addToCart(page);
   await open(page, '/checkout');
   await expect(checkoutForm(page)).toBeVisible();
@@ -97,6 +117,7 @@ test('an admin creates a product that a customer finds by search and buys', asyn
 });
 
 test("a seller's restock clears the low-stock alert live on the admin's dashboard", async ({ browser }) => {
+  test.slow();
   const admin = await signedIn(browser, ADMIN);
   const product = unique('Beacon');
   await createProduct(admin, product, { price: '12', stock: '2', threshold: '5' }, 'Northwind Goods');

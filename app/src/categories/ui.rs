@@ -65,9 +65,10 @@ fn CategoryDesk() -> impl IntoView {
         },
         move || changed.run(()),
     );
-    // The "New category" form stays put across reloads, so a half-typed
-    // category survives another admin's change; its parent choices follow.
-    let choices = Signal::derive(move || list.get().and_then(Result::ok).unwrap_or_default());
+    // Held here, not in the form: the tree (and the form with it) is
+    // redrawn on every reload, and a half-typed new category, its errors
+    // and its "Saved" notice must survive that.
+    let new_category = FormState::new(None, CategoryDraft::default(), changed);
     view! {
         <div class="desk categories">
             <header class="desk-header">
@@ -77,28 +78,33 @@ fn CategoryDesk() -> impl IntoView {
             <Transition fallback=|| view! { <p>"Loading categories…"</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
-                        Ok(tree) => view! { <CategoryTable tree changed /> }.into_any(),
+                        Ok(tree) => {
+                            let choices = tree.clone();
+                            view! {
+                                <CategoryTable tree changed />
+                                <section aria-labelledby="new-category-heading">
+                                    <h2 id="new-category-heading">"New category"</h2>
+                                    <CategoryForm state=new_category label="New category".into() choices />
+                                </section>
+                            }
+                            .into_any()
+                        }
                         Err(err) => view! { <p role="alert" class="form-error">{err.to_string()}</p> }.into_any(),
                     }
                 })}
             </Transition>
-            <section aria-labelledby="new-category-heading">
-                <h2 id="new-category-heading">"New category"</h2>
-                <CategoryForm id=None draft=CategoryDraft::default() label="New category".into() choices changed />
-            </section>
         </div>
     }
 }
 
 #[component]
 fn CategoryTable(tree: CategoryList, changed: Callback<()>) -> impl IntoView {
-    let choices = Signal::stored(tree.clone());
     let name_of = |id: Option<i32>| id.and_then(|id| tree.categories.iter().find(|c| c.id == id)).map(|c| c.name.clone());
     let empty = tree.categories.is_empty();
     let rows = tree
         .categories
         .iter()
-        .map(|row| view! { <CategoryRowView row=row.clone() parent_name=name_of(row.parent) choices changed /> })
+        .map(|row| view! { <CategoryRowView row=row.clone() parent_name=name_of(row.parent) choices=tree.clone() changed /> })
         .collect_view();
     view! {
         <table class="category-table">
@@ -119,7 +125,7 @@ fn CategoryTable(tree: CategoryList, changed: Callback<()>) -> impl IntoView {
 }
 
 #[component]
-fn CategoryRowView(row: CategoryRow, parent_name: Option<String>, choices: Signal<CategoryList>, changed: Callback<()>) -> impl IntoView {
+fn CategoryRowView(row: CategoryRow, parent_name: Option<String>, choices: CategoryList, changed: Callback<()>) -> impl IntoView {
     let editing = RwSignal::new(false);
     let delete = ServerAction::<DeleteCategory>::new();
     Effect::new(move |_| {
@@ -131,6 +137,7 @@ fn CategoryRowView(row: CategoryRow, parent_name: Option<String>, choices: Signa
     let id = row.id;
     let name = row.name.clone();
     let draft = CategoryDraft { name: row.name.clone(), slug: row.slug.clone(), description: row.description.clone(), parent: row.parent };
+    let state = FormState::new(Some(id), draft, changed);
     // Inline styles are refused by the shop's CSP: the depth shows as a
     // prefix that screen readers skip (the Parent column says it in words).
     let indent = "— ".repeat(row.depth as usize);
@@ -164,17 +171,84 @@ fn CategoryRowView(row: CategoryRow, parent_name: Option<String>, choices: Signa
         </tr>
         {move || {
             editing.get().then(|| {
-                let draft = draft.clone();
                 let label = form_label.clone();
+                let choices = choices.clone();
                 view! {
                     <tr class="category-editor">
                         <td colspan="5">
-                            <CategoryForm id=Some(id) draft label choices changed />
+                            <CategoryForm state label choices />
                         </td>
                     </tr>
                 }
             })
         }}
+    }
+}
+
+/// A category form's typed values, errors and outcome, with the action
+/// that saves it; owned by whatever outlives the form's redraws.
+#[derive(Clone, Copy)]
+struct FormState {
+    id: Option<i32>,
+    name: RwSignal<String>,
+    slug: RwSignal<String>,
+    description: RwSignal<String>,
+    parent: RwSignal<Option<i32>>,
+    problems: RwSignal<Vec<FieldError>>,
+    failure: RwSignal<Option<String>>,
+    saved: RwSignal<Option<String>>,
+    save: ServerAction<SaveCategory>,
+}
+
+impl FormState {
+    /// The state of a form for category `id` (`None`: a new one) starting
+    /// from `draft`; `changed` runs after each successful save. A new
+    /// category's form is emptied once saved.
+    fn new(id: Option<i32>, draft: CategoryDraft, changed: Callback<()>) -> FormState {
+        let state = FormState {
+            id,
+            name: RwSignal::new(draft.name),
+            slug: RwSignal::new(draft.slug),
+            description: RwSignal::new(draft.description),
+            parent: RwSignal::new(draft.parent),
+            problems: RwSignal::new(Vec::new()),
+            failure: RwSignal::new(None),
+            saved: RwSignal::new(None),
+            save: ServerAction::<SaveCategory>::new(),
+        };
+        Effect::new(move |_| match state.save.value().get() {
+            Some(Ok(row)) => {
+                state.problems.set(Vec::new());
+                state.failure.set(None);
+                state.saved.set(Some(format!("Saved {}.", row.name)));
+                if id.is_none() {
+                    state.name.set(String::new());
+                    state.slug.set(String::new());
+                    state.description.set(String::new());
+                    state.parent.set(None);
+                }
+                changed.run(());
+            }
+            Some(Err(err)) => {
+                state.saved.set(None);
+                match err {
+                    AppError::Validation { field, message } => {
+                        state.problems.set(vec![FieldError { field, message }]);
+                        state.failure.set(None);
+                    }
+                    other => {
+                        state.problems.set(Vec::new());
+                        state.failure.set(Some(other.to_string()));
+                    }
+                }
+            }
+            None => {}
+        });
+        state
+    }
+
+    fn draft(self) -> CategoryDraft {
+        CategoryDraft { name: self.name.get(), slug: self.slug.get(), description: self.description.get(), parent: self.parent.get() }
     }
 }
 
@@ -205,51 +279,16 @@ fn FieldBox(label: &'static str, id: String, error: Signal<Option<String>>, #[pr
     }
 }
 
-/// Creates (`id` `None`) or edits a category. The form checks what it can
-/// itself, the server the rest (a taken slug, a loop); each error shows
-/// next to its field and everything typed stays.
+/// Creates or edits a category. The form checks what it can itself, the
+/// server the rest (a taken slug, a loop); each error shows next to its
+/// field and everything typed stays.
 #[component]
-fn CategoryForm(id: Option<i32>, draft: CategoryDraft, label: String, choices: Signal<CategoryList>, changed: Callback<()>) -> impl IntoView {
-    let save = ServerAction::<SaveCategory>::new();
-    let name = RwSignal::new(draft.name.clone());
-    let slug = RwSignal::new(draft.slug.clone());
-    let description = RwSignal::new(draft.description.clone());
-    let parent = RwSignal::new(draft.parent);
-    let problems = RwSignal::new(Vec::<FieldError>::new());
-    let failure = RwSignal::new(None::<String>);
-    let saved = RwSignal::new(None::<String>);
+fn CategoryForm(state: FormState, label: String, choices: CategoryList) -> impl IntoView {
+    let FormState { id, name, slug, description, parent, problems, failure, saved, save } = state;
     let ready = hydrated();
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(row)) => {
-            problems.set(Vec::new());
-            failure.set(None);
-            saved.set(Some(format!("Saved {}.", row.name)));
-            if id.is_none() {
-                name.set(String::new());
-                slug.set(String::new());
-                description.set(String::new());
-                parent.set(None);
-            }
-            changed.run(());
-        }
-        Some(Err(err)) => {
-            saved.set(None);
-            match err {
-                AppError::Validation { field, message } => {
-                    problems.set(vec![FieldError { field, message }]);
-                    failure.set(None);
-                }
-                other => {
-                    problems.set(Vec::new());
-                    failure.set(Some(other.to_string()));
-                }
-            }
-        }
-        None => {}
-    });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let draft = CategoryDraft { name: name.get(), slug: slug.get(), description: description.get(), parent: parent.get() };
+        let draft = state.draft();
         let found = draft.normalized().problems();
         saved.set(None);
         if found.is_empty() {
@@ -268,18 +307,16 @@ fn CategoryForm(id: Option<i32>, draft: CategoryDraft, label: String, choices: S
     };
     // A category cannot move under itself or below: those are left out of
     // its choices (the server refuses them anyway).
-    let options = move || {
-        let tree = choices.get();
-        let excluded = id.map(|id| tree.subtree(id)).unwrap_or_default();
-        tree.categories
-            .into_iter()
-            .filter(|c| !excluded.contains(&c.id))
-            .map(|c| {
-                let text = format!("{}{}", "— ".repeat(c.depth as usize), c.name);
-                view! { <option value=c.id.to_string() selected=move || parent.get() == Some(c.id)>{text}</option> }
-            })
-            .collect_view()
-    };
+    let excluded = id.map(|id| choices.subtree(id)).unwrap_or_default();
+    let options = choices
+        .categories
+        .into_iter()
+        .filter(|c| !excluded.contains(&c.id))
+        .map(|c| {
+            let text = format!("{}{}", "— ".repeat(c.depth as usize), c.name);
+            view! { <option value=c.id.to_string() selected=move || parent.get() == Some(c.id)>{text}</option> }
+        })
+        .collect_view();
     view! {
         <form class="category-form" aria-label=label on:submit=on_submit novalidate>
             <fieldset disabled=move || !ready.get()>

@@ -90,14 +90,6 @@ pub struct Review {
     pub voted: bool,
 }
 
-impl Review {
-    /// Whether the (signed-in) viewer may mark it helpful: not their own
-    /// review, and only once.
-    pub fn can_vote(&self) -> bool {
-        !self.mine && !self.voted
-    }
-}
-
 /// A product's reviews, in the order asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewList {
