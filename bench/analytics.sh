@@ -19,6 +19,7 @@
 #
 # Usage: bench/analytics.sh [--no-build]
 # Env:   ORDERS (100000)  RUNS (7)  PERIODS ("7 30 90 366")  PORT (3303)
+#        SERVER_BIN (target/release/server)
 #        BACKENDS ("sqlite postgres")  DROP_INDEXES (0)
 #        POSTGRES_URL (postgres://postgres@127.0.0.1:5432, a server where
 #        the bench may create and drop a database)
@@ -35,7 +36,7 @@ BACKENDS="${BACKENDS:-sqlite postgres}"
 DROP_INDEXES="${DROP_INDEXES:-0}"
 POSTGRES_URL="${POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}"
 BASE_URL="http://127.0.0.1:${PORT}"
-SERVER_BIN="target/release/server"
+SERVER_BIN="${SERVER_BIN:-target/release/server}"
 BENCH_BIN="$SERVER_BIN"
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
@@ -43,7 +44,7 @@ source bench/lib.sh
 # The demo accounts (server/src/seed/accounts.rs).
 ADMIN='{"email":"admin@bazaar.test","password":"bazaar-demo-overseer"}'
 SELLER='{"email":"seller1@bazaar.test","password":"bazaar-demo-northwind"}'
-QUERIES="days top_by_revenue top_by_units categories customers other_currencies"
+QUERIES="days products_and_categories customers other_currencies"
 
 if [[ "${1:-}" != "--no-build" ]]; then
     echo "==> cargo build --release -p server"
@@ -178,11 +179,11 @@ for backend in $BACKENDS; do
     for who in admin seller; do
         echo
         echo "## $backend, /api/$who/analytics"
-        printf '%-18s' "query \\ days"
+        printf '%-25s' "query \\ days"
         for days in $PERIODS; do printf '%-22s' "$days"; done
         echo
         for name in $QUERIES endpoint; do
-            printf '%-18s' "$name"
+            printf '%-25s' "$name"
             for days in $PERIODS; do
                 printf '%-22s' "$(awk -v b="$backend" -v w="$who" -v d="$days" -v n="$name" \
                     '$1 == b && $2 == w && $3 == d && $4 == n { print $5 }' "$results" | summarize)"

@@ -13,9 +13,9 @@ mod m20261124_000701_add_users_session_generation;
 mod m20261124_000702_create_live_orders;
 mod m20261202_000801_create_jobs_and_shopify;
 mod m20261202_000901_create_chat;
-mod m20261203_001003_create_inventory;
 mod m20261203_001001_extend_reviews;
 mod m20261203_001002_add_analytics_indexes;
+mod m20261203_001003_create_inventory;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -33,9 +33,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000702_create_live_orders::Migration),
             Box::new(m20261202_000801_create_jobs_and_shopify::Migration),
             Box::new(m20261202_000901_create_chat::Migration),
-            Box::new(m20261203_001003_create_inventory::Migration),
             Box::new(m20261203_001001_extend_reviews::Migration),
             Box::new(m20261203_001002_add_analytics_indexes::Migration),
+            Box::new(m20261203_001003_create_inventory::Migration),
         ]
     }
 }

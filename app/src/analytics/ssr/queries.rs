@@ -16,8 +16,11 @@ use crate::analytics::model::{
 use crate::entity::{category, order, order_item, product, seller, variant};
 use crate::money::{Currency, Money};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, Func, Order, Query, SelectStatement, SimpleExpr};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult};
+use sea_orm::sea_query::{
+    Alias, CommonTableExpression, Expr, Func, Order, Query, SelectStatement, SimpleExpr, UnionType, WithClause,
+};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, JoinType};
+use std::cmp::Reverse;
 use std::collections::HashMap;
 use std::future::Future;
 use std::time::Instant;
@@ -61,34 +64,50 @@ fn line_value() -> SimpleExpr {
         .mul(Expr::col((order_item::Entity, order_item::Column::Quantity)))
 }
 
+/// Joins each order's lines.
+fn join_lines(query: &mut SelectStatement) {
+    query.inner_join(
+        order_item::Entity,
+        Expr::col((order_item::Entity, order_item::Column::OrderId)).equals((order::Entity, order::Column::Id)),
+    );
+}
+
 impl Sales {
-    /// Paid orders placed in the period (in any currency), with their lines
-    /// joined when `lines` or when the report is a seller's; then only the
-    /// seller's lines.
-    fn placed(&self, lines: bool) -> SelectStatement {
-        let mut query = Query::select();
-        query
+    /// Paid orders placed in the period, in any currency.
+    fn placed(&self) -> SelectStatement {
+        Query::select()
             .from(order::Entity)
             .and_where(Expr::col((order::Entity, order::Column::Status)).is_in(SALE_STATUSES))
             .and_where(Expr::col((order::Entity, order::Column::CreatedAt)).gte(self.start))
-            .and_where(Expr::col((order::Entity, order::Column::CreatedAt)).lt(self.end));
-        if lines || matches!(self.scope, Scope::Seller(_)) {
-            query.inner_join(
-                order_item::Entity,
-                Expr::col((order_item::Entity, order_item::Column::OrderId)).equals((order::Entity, order::Column::Id)),
-            );
-        }
+            .and_where(Expr::col((order::Entity, order::Column::CreatedAt)).lt(self.end))
+            .to_owned()
+    }
+
+    /// [`Sales::placed`] within the report's scope: for a seller, the
+    /// orders' lines of the seller's products, joined through their
+    /// variants. (Joined, not `variant_id IN (…)`: SQLite would probe the
+    /// line index once per listed variant for every order.)
+    fn scoped(&self) -> SelectStatement {
+        let mut query = self.placed();
         if let Scope::Seller(seller_id) = self.scope {
-            query.and_where(Expr::col((order_item::Entity, order_item::Column::VariantId)).in_subquery(seller_variants(seller_id)));
+            join_lines(&mut query);
+            query
+                .inner_join(
+                    variant::Entity,
+                    Expr::col((variant::Entity, variant::Column::Id)).equals((order_item::Entity, order_item::Column::VariantId)),
+                )
+                .inner_join(
+                    product::Entity,
+                    Expr::col((product::Entity, product::Column::Id)).equals((variant::Entity, variant::Column::ProductId)),
+                )
+                .and_where(Expr::col((product::Entity, product::Column::SellerId)).eq(seller_id));
         }
         query
     }
 
-    /// [`Sales::placed`] in the report's currency.
-    fn sales(&self, lines: bool) -> SelectStatement {
-        let mut query = self.placed(lines);
+    /// Keeps `query` to the report's currency.
+    fn in_currency(&self, query: &mut SelectStatement) {
         query.and_where(Expr::col((order::Entity, order::Column::Currency)).eq(self.currency));
-        query
     }
 
     /// An order's revenue: its total for the shop, the seller's lines for
@@ -120,19 +139,6 @@ impl Sales {
     }
 }
 
-/// The ids of the variants of `seller_id`'s products.
-fn seller_variants(seller_id: i32) -> SelectStatement {
-    Query::select()
-        .column((variant::Entity, variant::Column::Id))
-        .from(variant::Entity)
-        .inner_join(
-            product::Entity,
-            Expr::col((product::Entity, product::Column::Id)).equals((variant::Entity, variant::Column::ProductId)),
-        )
-        .and_where(Expr::col((product::Entity, product::Column::SellerId)).eq(seller_id))
-        .to_owned()
-}
-
 async fn rows<R: FromQueryResult>(db: &impl ConnectionTrait, query: &SelectStatement) -> Result<Vec<R>, DbErr> {
     R::find_by_statement(db.get_database_backend().build(query)).all(db).await
 }
@@ -155,7 +161,8 @@ struct DayRow {
 
 /// Orders and revenue per day, every day of `period` included.
 async fn days(db: &impl ConnectionTrait, sales: &Sales, period: Period) -> Result<Vec<DaySales>, DbErr> {
-    let mut query = sales.sales(false);
+    let mut query = sales.scoped();
+    sales.in_currency(&mut query);
     query
         .expr_as(sales.day(), Alias::new("day"))
         .expr_as(sales.order_count(), Alias::new("orders"))
@@ -180,104 +187,132 @@ fn count(n: i64) -> u64 {
 }
 
 #[derive(FromQueryResult)]
-struct ProductRow {
-    product_id: i32,
+struct LineRow {
+    /// Which list the row is in: [`BY_REVENUE`], [`BY_UNITS`] or [`BY_CATEGORY`].
+    list: String,
+    /// A product's id, or a category's.
+    id: i32,
     name: String,
+    /// A product's slug; empty for a category.
     slug: String,
     units: i64,
     cents: i64,
 }
 
-/// What products are ranked by.
-#[derive(Debug, Clone, Copy)]
-enum Rank {
-    Revenue,
-    Units,
+const BY_REVENUE: &str = "by_revenue";
+const BY_UNITS: &str = "by_units";
+const BY_CATEGORY: &str = "by_category";
+
+/// The product and category figures, all of the lines' value.
+struct LineFigures {
+    top_by_revenue: Vec<ProductSales>,
+    top_by_units: Vec<ProductSales>,
+    categories: Vec<CategorySales>,
 }
 
-/// The [`TOP_PRODUCTS`] products with the most revenue or units.
-async fn top_products(db: &impl ConnectionTrait, sales: &Sales, rank: Rank) -> Result<Vec<ProductSales>, DbErr> {
-    let (first, second) = match rank {
-        Rank::Revenue => ("cents", "units"),
-        Rank::Units => ("units", "cents"),
-    };
-    let mut query = sales.sales(true);
-    query
-        .inner_join(
-            variant::Entity,
-            Expr::col((variant::Entity, variant::Column::Id)).equals((order_item::Entity, order_item::Column::VariantId)),
-        )
-        .inner_join(
-            product::Entity,
-            Expr::col((product::Entity, product::Column::Id)).equals((variant::Entity, variant::Column::ProductId)),
-        )
-        .expr_as(Expr::col((product::Entity, product::Column::Id)), Alias::new("product_id"))
-        .expr_as(Expr::col((product::Entity, product::Column::Name)), Alias::new("name"))
-        .expr_as(Expr::col((product::Entity, product::Column::Slug)), Alias::new("slug"))
+/// The top products by revenue and by units, and every category's sales,
+/// in one statement with a single pass over the period's lines: a common
+/// table expression sums the lines per variant (an integer key, read from
+/// the covering line index), and the three lists group those few rows by
+/// product or category. Both databases compute a CTE used more than once
+/// only once. A seller's report keeps only their products' variants.
+async fn line_figures(db: &impl ConnectionTrait, sales: &Sales) -> Result<LineFigures, DbErr> {
+    let sold = Alias::new("sold");
+    let mut per_variant = sales.placed();
+    join_lines(&mut per_variant);
+    sales.in_currency(&mut per_variant);
+    per_variant
+        .expr_as(Expr::col((order_item::Entity, order_item::Column::VariantId)), Alias::new("variant_id"))
         .expr_as(bigint(Expr::col((order_item::Entity, order_item::Column::Quantity))), Alias::new("units"))
         .expr_as(bigint(line_value()), Alias::new("cents"))
-        .group_by_col((product::Entity, product::Column::Id))
-        .group_by_col((product::Entity, product::Column::Name))
-        .group_by_col((product::Entity, product::Column::Slug))
-        .order_by(Alias::new(first), Order::Desc)
-        .order_by(Alias::new(second), Order::Desc)
-        .order_by((product::Entity, product::Column::Id), Order::Asc)
-        .limit(TOP_PRODUCTS);
-    Ok(rows::<ProductRow>(db, &query)
-        .await?
-        .into_iter()
-        .map(|row| ProductSales {
-            product_id: row.product_id,
-            name: row.name,
-            slug: row.slug,
-            units: count(row.units),
-            revenue: Money::new(row.cents, sales.currency),
-        })
-        .collect())
-}
+        .group_by_col((order_item::Entity, order_item::Column::VariantId));
+    let with = WithClause::new().cte(CommonTableExpression::new().query(per_variant).table_name(sold.clone()).to_owned()).to_owned();
 
-#[derive(FromQueryResult)]
-struct CategoryRow {
-    category_id: i32,
-    name: String,
-    units: i64,
-    cents: i64,
-}
-
-/// Units and revenue per category, highest revenue first.
-async fn categories(db: &impl ConnectionTrait, sales: &Sales) -> Result<Vec<CategorySales>, DbErr> {
-    let mut query = sales.sales(true);
-    query
-        .inner_join(
-            variant::Entity,
-            Expr::col((variant::Entity, variant::Column::Id)).equals((order_item::Entity, order_item::Column::VariantId)),
-        )
-        .inner_join(
-            product::Entity,
-            Expr::col((product::Entity, product::Column::Id)).equals((variant::Entity, variant::Column::ProductId)),
-        )
+    // The sold variants' products (only the seller's for a seller), and
+    // the sums over them.
+    let of_products = |query: &mut SelectStatement| {
+        query
+            .from(sold.clone())
+            .inner_join(
+                variant::Entity,
+                Expr::col((variant::Entity, variant::Column::Id)).equals((sold.clone(), Alias::new("variant_id"))),
+            )
+            .inner_join(
+                product::Entity,
+                Expr::col((product::Entity, product::Column::Id)).equals((variant::Entity, variant::Column::ProductId)),
+            )
+            .expr_as(bigint(Expr::col((sold.clone(), Alias::new("units")))), Alias::new("units"))
+            .expr_as(bigint(Expr::col((sold.clone(), Alias::new("cents")))), Alias::new("cents"));
+        if let Scope::Seller(seller_id) = sales.scope {
+            query.and_where(Expr::col((product::Entity, product::Column::SellerId)).eq(seller_id));
+        }
+    };
+    // A ranked list, wrapped so that its ORDER BY and LIMIT may stand in a UNION.
+    let top = |list: &'static str, first: &str, second: &str| {
+        let mut ranked = Query::select();
+        of_products(&mut ranked);
+        ranked
+            .expr_as(Expr::val(list), Alias::new("list"))
+            .expr_as(Expr::col((product::Entity, product::Column::Id)), Alias::new("id"))
+            .expr_as(Expr::col((product::Entity, product::Column::Name)), Alias::new("name"))
+            .expr_as(Expr::col((product::Entity, product::Column::Slug)), Alias::new("slug"))
+            .group_by_col((product::Entity, product::Column::Id))
+            .group_by_col((product::Entity, product::Column::Name))
+            .group_by_col((product::Entity, product::Column::Slug))
+            .order_by(Alias::new(first), Order::Desc)
+            .order_by(Alias::new(second), Order::Desc)
+            .order_by((product::Entity, product::Column::Id), Order::Asc)
+            .limit(TOP_PRODUCTS);
+        Query::select()
+            .columns([Alias::new("list"), Alias::new("id"), Alias::new("name"), Alias::new("slug"), Alias::new("units"), Alias::new("cents")])
+            .from_subquery(ranked, Alias::new(list))
+            .to_owned()
+    };
+    let mut per_category = Query::select();
+    of_products(&mut per_category);
+    per_category
         .inner_join(
             category::Entity,
             Expr::col((category::Entity, category::Column::Id)).equals((product::Entity, product::Column::CategoryId)),
         )
-        .expr_as(Expr::col((category::Entity, category::Column::Id)), Alias::new("category_id"))
+        .expr_as(Expr::val(BY_CATEGORY), Alias::new("list"))
+        .expr_as(Expr::col((category::Entity, category::Column::Id)), Alias::new("id"))
         .expr_as(Expr::col((category::Entity, category::Column::Name)), Alias::new("name"))
-        .expr_as(bigint(Expr::col((order_item::Entity, order_item::Column::Quantity))), Alias::new("units"))
-        .expr_as(bigint(line_value()), Alias::new("cents"))
+        .expr_as(Expr::val(""), Alias::new("slug"))
         .group_by_col((category::Entity, category::Column::Id))
-        .group_by_col((category::Entity, category::Column::Name))
-        .order_by(Alias::new("cents"), Order::Desc)
-        .order_by((category::Entity, category::Column::Id), Order::Asc);
-    Ok(rows::<CategoryRow>(db, &query)
-        .await?
-        .into_iter()
-        .map(|row| CategorySales {
-            category_id: row.category_id,
+        .group_by_col((category::Entity, category::Column::Name));
+    let mut lists = top(BY_REVENUE, "cents", "units");
+    lists.union(UnionType::All, top(BY_UNITS, "units", "cents")).union(UnionType::All, per_category);
+    let query = lists.with(with);
+
+    let mut figures = LineFigures { top_by_revenue: Vec::new(), top_by_units: Vec::new(), categories: Vec::new() };
+    let money = |cents| Money::new(cents, sales.currency);
+    let rows = LineRow::find_by_statement(db.get_database_backend().build(&query)).all(db).await?;
+    for row in rows {
+        let product = |row: LineRow| ProductSales {
+            product_id: row.id,
             name: row.name,
+            slug: row.slug,
             units: count(row.units),
-            revenue: Money::new(row.cents, sales.currency),
-        })
-        .collect())
+            revenue: money(row.cents),
+        };
+        match row.list.as_str() {
+            BY_REVENUE => figures.top_by_revenue.push(product(row)),
+            BY_UNITS => figures.top_by_units.push(product(row)),
+            _ => figures.categories.push(CategorySales {
+                category_id: row.id,
+                name: row.name,
+                units: count(row.units),
+                revenue: money(row.cents),
+            }),
+        }
+    }
+    // A UNION keeps no order: each list is sorted again as its query
+    // ranked it.
+    figures.top_by_revenue.sort_by_key(|p| (Reverse(p.revenue.cents), Reverse(p.units), p.product_id));
+    figures.top_by_units.sort_by_key(|p| (Reverse(p.units), Reverse(p.revenue.cents), p.product_id));
+    figures.categories.sort_by_key(|c| (Reverse(c.revenue.cents), c.category_id));
+    Ok(figures)
 }
 
 #[derive(FromQueryResult)]
@@ -291,8 +326,11 @@ struct CustomerRow {
 /// returns when they had a sale (any currency; the seller's lines for a
 /// seller) placed before the period began.
 async fn customers(db: &impl ConnectionTrait, sales: &Sales) -> Result<Customers, DbErr> {
-    let (buyers, prior, prior_lines, marked) = (Alias::new("buyers"), Alias::new("prior"), Alias::new("prior_lines"), Alias::new("marked"));
-    let mut spent = sales.sales(false);
+    let (buyers, prior, marked) = (Alias::new("buyers"), Alias::new("prior"), Alias::new("marked"));
+    let (prior_lines, prior_variants, prior_products) =
+        (Alias::new("prior_lines"), Alias::new("prior_variants"), Alias::new("prior_products"));
+    let mut spent = sales.scoped();
+    sales.in_currency(&mut spent);
     spent
         .expr_as(Expr::col((order::Entity, order::Column::UserId)), Alias::new("user_id"))
         .expr_as(sales.revenue(), Alias::new("cents"))
@@ -308,12 +346,24 @@ async fn customers(db: &impl ConnectionTrait, sales: &Sales) -> Result<Customers
     if let Scope::Seller(seller_id) = sales.scope {
         earlier
             .join_as(
-                sea_orm::JoinType::InnerJoin,
+                JoinType::InnerJoin,
                 order_item::Entity,
                 prior_lines.clone(),
                 Expr::col((prior_lines.clone(), order_item::Column::OrderId)).equals((prior.clone(), order::Column::Id)),
             )
-            .and_where(Expr::col((prior_lines, order_item::Column::VariantId)).in_subquery(seller_variants(seller_id)));
+            .join_as(
+                JoinType::InnerJoin,
+                variant::Entity,
+                prior_variants.clone(),
+                Expr::col((prior_variants.clone(), variant::Column::Id)).equals((prior_lines, order_item::Column::VariantId)),
+            )
+            .join_as(
+                JoinType::InnerJoin,
+                product::Entity,
+                prior_products.clone(),
+                Expr::col((prior_products.clone(), product::Column::Id)).equals((prior_variants, variant::Column::ProductId)),
+            )
+            .and_where(Expr::col((prior_products, product::Column::SellerId)).eq(seller_id));
     }
 
     let mut flagged = Query::select();
@@ -350,7 +400,7 @@ struct CurrencyRow {
 
 /// Sales of the period in currencies other than the report's.
 async fn other_currencies(db: &impl ConnectionTrait, sales: &Sales) -> Result<Vec<CurrencyOrders>, DbErr> {
-    let mut query = sales.placed(false);
+    let mut query = sales.scoped();
     query
         .and_where(Expr::col((order::Entity, order::Column::Currency)).ne(sales.currency))
         .expr_as(Expr::col((order::Entity, order::Column::Currency)), Alias::new("currency"))
@@ -378,9 +428,7 @@ pub async fn report(db: &impl ConnectionTrait, scope: Scope, period: Period, cur
         Scope::Seller(id) => seller::Entity::find_by_id(id).one(db).await?.map(|row| row.name),
     };
     let days = timed("days", days(db, &sales, period)).await?;
-    let top_by_revenue = timed("top_by_revenue", top_products(db, &sales, Rank::Revenue)).await?;
-    let top_by_units = timed("top_by_units", top_products(db, &sales, Rank::Units)).await?;
-    let categories = timed("categories", categories(db, &sales)).await?;
+    let LineFigures { top_by_revenue, top_by_units, categories } = timed("products_and_categories", line_figures(db, &sales)).await?;
     let customers = timed("customers", customers(db, &sales)).await?;
     let other_currencies = timed("other_currencies", other_currencies(db, &sales)).await?;
     // Every line belongs to a product of one category, so the categories'
