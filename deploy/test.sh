@@ -23,7 +23,6 @@ bash deploy/build.sh
 bash deploy/e2e.sh sqlite
 # On PostgreSQL only the journeys whose behaviour depends on the database
 # (stock and its movements, orders, sessions, addresses, the admin desk and
-# its live events);
-# the rest is the same code twice.
+# its live events); the rest is the same code twice.
 bash deploy/e2e.sh postgres checkout sessions wishlist admin jobs chat products
 printf '\nAll tests passed.\n'
