@@ -9,7 +9,6 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::{
     auth::ssr::require_catalog_scope,
-    db::begin_write,
     error::ssr::with_status,
     inventory::ssr::{adjust, alerts},
     state::app_state,
@@ -52,12 +51,6 @@ pub async fn stock_alerts() -> Result<AlertList, AppError> {
 pub async fn dismiss_alert(id: i32) -> Result<(), AppError> {
     let (user, scope) = require_catalog_scope().await?;
     let state = app_state()?;
-    let run = async {
-        let txn = begin_write(&state.db).await?;
-        let recorded = alerts::dismiss(&txn, scope, &user, id).await?;
-        txn.commit().await?;
-        Ok::<_, AppError>(recorded)
-    };
-    run.await.map_err(with_status)?.publish(state.events.as_ref());
+    alerts::dismiss(&state.db, scope, &user, id).await.map_err(with_status)?.publish(state.events.as_ref());
     Ok(())
 }

@@ -247,7 +247,15 @@ async fn line_figures(db: &impl ConnectionTrait, sales: &Sales) -> Result<LineFi
             query.and_where(Expr::col((product::Entity, product::Column::SellerId)).eq(seller_id));
         }
     };
-    // A ranked list, wrapped so that its ORDER BY and LIMIT may stand in a UNION.
+    // A UNION matches columns by position, and a branch's ORDER BY and
+    // LIMIT must stand in a subquery: each branch is wrapped in one that
+    // names the columns in order.
+    let wrapped = |branch: SelectStatement, alias: &str| {
+        Query::select()
+            .columns([Alias::new("list"), Alias::new("id"), Alias::new("name"), Alias::new("slug"), Alias::new("units"), Alias::new("cents")])
+            .from_subquery(branch, Alias::new(alias))
+            .to_owned()
+    };
     let top = |list: &'static str, first: &str, second: &str| {
         let mut ranked = Query::select();
         of_products(&mut ranked);
@@ -263,10 +271,7 @@ async fn line_figures(db: &impl ConnectionTrait, sales: &Sales) -> Result<LineFi
             .order_by(Alias::new(second), Order::Desc)
             .order_by((product::Entity, product::Column::Id), Order::Asc)
             .limit(TOP_PRODUCTS);
-        Query::select()
-            .columns([Alias::new("list"), Alias::new("id"), Alias::new("name"), Alias::new("slug"), Alias::new("units"), Alias::new("cents")])
-            .from_subquery(ranked, Alias::new(list))
-            .to_owned()
+        wrapped(ranked, list)
     };
     let mut per_category = Query::select();
     of_products(&mut per_category);
@@ -282,7 +287,7 @@ async fn line_figures(db: &impl ConnectionTrait, sales: &Sales) -> Result<LineFi
         .group_by_col((category::Entity, category::Column::Id))
         .group_by_col((category::Entity, category::Column::Name));
     let mut lists = top(BY_REVENUE, "cents", "units");
-    lists.union(UnionType::All, top(BY_UNITS, "units", "cents")).union(UnionType::All, per_category);
+    lists.union(UnionType::All, top(BY_UNITS, "units", "cents")).union(UnionType::All, wrapped(per_category, BY_CATEGORY));
     let query = lists.with(with);
 
     let mut figures = LineFigures { top_by_revenue: Vec::new(), top_by_units: Vec::new(), categories: Vec::new() };

@@ -41,10 +41,7 @@ fn in_tree_order(rows: Vec<category::Model>, products: &HashMap<i32, i64>) -> Ve
     let mut seen = HashSet::new();
     let mut stack: Vec<(&category::Model, u32)> = children.get(&None).into_iter().flatten().rev().map(|r| (*r, 0)).collect();
     let mut strays = rows.iter();
-    loop {
-        let Some((row, depth)) = stack.pop().or_else(|| strays.find(|r| !seen.contains(&r.id)).map(|r| (r, 0))) else {
-            break;
-        };
+    while let Some((row, depth)) = stack.pop().or_else(|| strays.find(|r| !seen.contains(&r.id)).map(|r| (r, 0))) {
         if !seen.insert(row.id) {
             continue;
         }

@@ -9,7 +9,7 @@ use super::events::stock_changed;
 use super::movement::StockError;
 use crate::auth::ssr::CatalogScope;
 use crate::auth::CurrentUser;
-use crate::db::WriteTxn;
+use crate::db::{begin_write, WriteTxn};
 use crate::entity::{product, stock_alert, variant};
 use crate::error::AppError;
 use crate::inventory::model::{is_low, AlertList, AlertStatus, StockAlert};
@@ -17,7 +17,7 @@ use crate::live::ssr::Recorded;
 use chrono::{SecondsFormat, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, SqlErr};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, SqlErr};
 use std::collections::HashMap;
 
 /// A variant's stock and threshold at some moment.
@@ -132,11 +132,12 @@ pub async fn open_alerts(db: &impl ConnectionTrait, scope: CatalogScope) -> Resu
 
 /// Dismisses open alert `id`, if `scope` may see it (404 otherwise, and
 /// for one already closed).
-pub async fn dismiss(txn: &WriteTxn, scope: CatalogScope, user: &CurrentUser, id: i32) -> Result<Recorded, AppError> {
+pub async fn dismiss(db: &DatabaseConnection, scope: CatalogScope, user: &CurrentUser, id: i32) -> Result<Recorded, AppError> {
     let not_found = || AppError::NotFound("Alert".into());
-    let alert = stock_alert::Entity::find_by_id(id).one(txn).await?.ok_or_else(not_found)?;
-    let variant = variant::Entity::find_by_id(alert.variant_id).one(txn).await?.ok_or_else(not_found)?;
-    let product = product::Entity::find_by_id(variant.product_id).one(txn).await?.ok_or_else(not_found)?;
+    let txn = begin_write(db).await?;
+    let alert = stock_alert::Entity::find_by_id(id).one(&txn).await?.ok_or_else(not_found)?;
+    let variant = variant::Entity::find_by_id(alert.variant_id).one(&txn).await?.ok_or_else(not_found)?;
+    let product = product::Entity::find_by_id(variant.product_id).one(&txn).await?.ok_or_else(not_found)?;
     if !scope.covers(product.seller_id) || alert.status != AlertStatus::Open {
         return Err(not_found());
     }
@@ -146,11 +147,13 @@ pub async fn dismiss(txn: &WriteTxn, scope: CatalogScope, user: &CurrentUser, id
         .col_expr(stock_alert::Column::ClosedBy, Expr::value(user.id))
         .filter(stock_alert::Column::Id.eq(id))
         .filter(stock_alert::Column::Status.eq(AlertStatus::Open))
-        .exec(txn)
+        .exec(&txn)
         .await?;
     if closed.rows_affected == 0 {
         return Err(not_found());
     }
     let dismissed = stock_alert::Model { status: AlertStatus::Dismissed, ..alert };
-    stock_changed(txn, &variant, &product, Some(describe(&dismissed, &variant, &product))).await
+    let recorded = stock_changed(&txn, &variant, &product, Some(describe(&dismissed, &variant, &product))).await?;
+    txn.commit().await?;
+    Ok(recorded)
 }
