@@ -6,15 +6,7 @@
  */
 import { expect, type Browser, type Locator, type Page } from '@playwright/test';
 import { main, mainHeading, test } from './helpers';
-import {
-  CARDS,
-  addToCart,
-  checkoutForm,
-  open,
-  openFirstInStockProduct,
-  placeOrder,
-  signUpFreshCustomer,
-} from './shopping';
+import { CARDS, addToCart, checkoutForm, open, openFirstInStockProduct, placeOrder, signUpFreshCustomer, signIn } from './shopping';
 
 declare global {
   interface Window {
@@ -28,16 +20,6 @@ const CUSTOMER = { email: 'customer@bazaar.test', password: 'bazaar-demo-shopper
 
 /** Live updates travel over a WebSocket; allow for a slow, busy machine. */
 const LIVE = { timeout: 15_000 };
-
-/** Signs in from /sign-in; the app then shows /account. */
-async function signIn(page: Page, who: { email: string; password: string }): Promise<void> {
-  await open(page, '/sign-in');
-  const form = page.getByRole('form', { name: 'Sign in', exact: true });
-  await form.getByLabel('Email', { exact: true }).fill(who.email);
-  await form.getByLabel('Password', { exact: true }).fill(who.password);
-  await form.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await expect(page).toHaveURL(/\/account$/);
-}
 
 /** A new browser (its own cookies) signed in as the demo admin. */
 async function adminBrowser(browser: Browser): Promise<Page> {

@@ -5,31 +5,13 @@
  * the period with a preset link; a customer is not allowed. Every journey
  * finds things by role, label or text; none waits for a fixed time.
  */
-import { expect, type Page } from '@playwright/test';
+import { expect } from '@playwright/test';
 import { main, mainHeading, parseCents, test } from './helpers';
-import {
-  CARDS,
-  addToCart,
-  checkoutForm,
-  open,
-  openFirstInStockProduct,
-  placeOrder,
-  signUpFreshCustomer,
-} from './shopping';
+import { CARDS, addToCart, checkoutForm, open, openFirstInStockProduct, placeOrder, signUpFreshCustomer, signIn } from './shopping';
 
 /** The demo accounts (server/src/seed/accounts.rs). */
 const ADMIN = { email: 'admin@bazaar.test', password: 'bazaar-demo-overseer' };
 const CUSTOMER = { email: 'customer@bazaar.test', password: 'bazaar-demo-shopper' };
-
-/** Signs in from /sign-in; the app then shows /account. */
-async function signIn(page: Page, who: { email: string; password: string }): Promise<void> {
-  await open(page, '/sign-in');
-  const form = page.getByRole('form', { name: 'Sign in', exact: true });
-  await form.getByLabel('Email', { exact: true }).fill(who.email);
-  await form.getByLabel('Password', { exact: true }).fill(who.password);
-  await form.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await expect(page).toHaveURL(/\/account$/);
-}
 
 /** The UTC day `daysAgo` days before now, as the report writes days. */
 function utcDay(daysAgo = 0): string {

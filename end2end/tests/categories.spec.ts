@@ -6,17 +6,12 @@
  */
 import { expect, type Page } from '@playwright/test';
 import { main, mainHeading, test } from './helpers';
-import { open } from './shopping';
+import { open, signIn } from './shopping';
 
 const ADMIN = { email: 'admin@bazaar.test', password: 'bazaar-demo-overseer' };
 
 async function signInAsAdmin(page: Page): Promise<void> {
-  await open(page, '/sign-in');
-  const form = page.getByRole('form', { name: 'Sign in', exact: true });
-  await form.getByLabel('Email', { exact: true }).fill(ADMIN.email);
-  await form.getByLabel('Password', { exact: true }).fill(ADMIN.password);
-  await form.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await expect(page).toHaveURL(/\/account$/);
+  await signIn(page, ADMIN);
 }
 
 test('an admin creates a category under Clothing and the storefront shows it', async ({ page }) => {

@@ -10,7 +10,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { expect, type APIRequestContext, type Locator, type Page } from '@playwright/test';
 import { main, mainHeading, test } from './helpers';
-import { open } from './shopping';
+import { open, signIn } from './shopping';
 
 /** The demo accounts (server/src/seed/accounts.rs). */
 const ADMIN = { email: 'admin@bazaar.test', password: 'bazaar-demo-overseer' };
@@ -87,16 +87,6 @@ async function sendOrderWebhook(request: APIRequestContext, order: Record<string
   });
   expect(response.status(), `POST /webhooks/shopify: ${await response.text()}`).toBe(200);
   return webhookId;
-}
-
-/** Signs in from /sign-in; the app then shows /account. */
-async function signIn(page: Page, who: { email: string; password: string }): Promise<void> {
-  await open(page, '/sign-in');
-  const form = page.getByRole('form', { name: 'Sign in', exact: true });
-  await form.getByLabel('Email', { exact: true }).fill(who.email);
-  await form.getByLabel('Password', { exact: true }).fill(who.password);
-  await form.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await expect(page).toHaveURL(/\/account$/);
 }
 
 function ordersTable(page: Page): Locator {

@@ -5,9 +5,9 @@
  * admin's dashboard live. Every step finds things by role, label or text
  * and waits for conditions, never for a fixed time.
  */
-import { expect, type Browser, type Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { main, test } from './helpers';
-import { CARDS, addToCart, checkoutForm, open, placeOrder, signUpFreshCustomer } from './shopping';
+import { CARDS, addToCart, checkoutForm, open, placeOrder, signUpFreshCustomer, signedIn } from './shopping';
 
 const ADMIN = { email: 'admin@bazaar.test', password: 'bazaar-demo-overseer' };
 const SELLER = { email: 'seller1@bazaar.test', password: 'bazaar-demo-northwind' };
@@ -20,21 +20,6 @@ const PNG = Buffer.from(
 
 /** Live updates travel over a WebSocket; allow for a slow, busy machine. */
 const LIVE = { timeout: 15_000 };
-
-async function signIn(page: Page, who: { email: string; password: string }): Promise<void> {
-  await open(page, '/sign-in');
-  const form = page.getByRole('form', { name: 'Sign in', exact: true });
-  await form.getByLabel('Email', { exact: true }).fill(who.email);
-  await form.getByLabel('Password', { exact: true }).fill(who.password);
-  await form.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await expect(page).toHaveURL(/\/account$/);
-}
-
-async function signedIn(browser: Browser, who: { email: string; password: string }): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await signIn(page, who);
-  return page;
-}
 
 /** A name no other run of this suite used. */
 function unique(word: string): { name: string; sku: string } {

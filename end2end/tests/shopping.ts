@@ -3,7 +3,7 @@
  * (`checkout.spec.ts`). Like `helpers.ts`, everything is found the way a
  * user (or a screen reader) finds it: by role, label or text.
  */
-import { expect, type Locator, type Page } from '@playwright/test';
+import { expect, type Browser, type Locator, type Page } from '@playwright/test';
 import {
   banner,
   cardLink,
@@ -29,6 +29,29 @@ export async function open(page: Page, path: string): Promise<void> {
   const response = await page.goto(path);
   expect(response?.status(), `GET ${path}`).toBe(200);
   await waitForHydration(page);
+}
+
+/** An account's sign-in details. */
+export interface Login {
+  email: string;
+  password: string;
+}
+
+/** Signs in from /sign-in; the app then shows /account. */
+export async function signIn(page: Page, who: Login): Promise<void> {
+  await open(page, '/sign-in');
+  const form = page.getByRole('form', { name: 'Sign in', exact: true });
+  await form.getByLabel('Email', { exact: true }).fill(who.email);
+  await form.getByLabel('Password', { exact: true }).fill(who.password);
+  await form.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page).toHaveURL(/\/account$/);
+}
+
+/** A new browser context (its own cookies) signed in as `who`. */
+export async function signedIn(browser: Browser, who: Login): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await signIn(page, who);
+  return page;
 }
 
 // ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-//! The report's figures, each one `GROUP BY` query computed by the
-//! database: no order is loaded into memory, only the grouped rows (one
+//! The report's figures, computed by the database in four `GROUP BY`
+//! statements (days, products and categories, customers, other
+//! currencies): no order is loaded into memory, only the grouped rows (one
 //! per day, product, category, currency or kind of customer). Built with
 //! sea-query, so the same code runs on SQLite and PostgreSQL; only the
 //! day of a timestamp is spelt differently.
@@ -52,6 +53,7 @@ fn midnight(day: Day) -> DateTime<Utc> {
     DateTime::from_timestamp(day.unix_days() * 86_400, 0).unwrap_or_default()
 }
 
+/// `SUM(expr)` as a BIGINT.
 fn bigint(expr: impl Into<SimpleExpr>) -> SimpleExpr {
     // PostgreSQL sums BIGINT into NUMERIC; both databases read back an
     // integer this way.
