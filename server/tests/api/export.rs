@@ -5,22 +5,12 @@
 use crate::admin::{admin, list, placed_order};
 use crate::checkout::{customer, scalar};
 use crate::helpers::{on_both_backends, TestApp};
+use crate::inventory::seller;
 use reqwest::Client;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;
 use server::seed::orders::seed_orders;
 use std::collections::HashSet;
-
-const SELLER_EMAIL: &str = "seller1@bazaar.test";
-const SELLER_PASSWORD: &str = "bazaar-demo-northwind";
-
-async fn seller(app: &TestApp) -> Client {
-    let client = app.session_client();
-    let (status, body) =
-        app.post_json_as(&client, "/api/auth/sign-in", json!({ "email": SELLER_EMAIL, "password": SELLER_PASSWORD })).await;
-    assert_eq!(status, 200, "seller sign-in: {body}");
-    client
-}
 
 /// A downloaded CSV: its header and rows.
 struct Csv {

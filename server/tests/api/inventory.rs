@@ -14,10 +14,11 @@ use futures::future::join_all;
 use reqwest::Client;
 use serde_json::{json, Value};
 
-const SELLER_EMAIL: &str = "seller1@bazaar.test";
-const SELLER_PASSWORD: &str = "bazaar-demo-northwind";
+pub(crate) const SELLER_EMAIL: &str = "seller1@bazaar.test";
+pub(crate) const SELLER_PASSWORD: &str = "bazaar-demo-northwind";
 
-async fn seller(app: &TestApp) -> Client {
+/// The demo seller of Northwind Goods, signed in with its own session.
+pub(crate) async fn seller(app: &TestApp) -> Client {
     let client = app.session_client();
     let (status, body) =
         app.post_json_as(&client, "/api/auth/sign-in", json!({ "email": SELLER_EMAIL, "password": SELLER_PASSWORD })).await;
