@@ -25,6 +25,9 @@ pub struct AppState {
     pub chat: crate::chat::ssr::ChatLimits,
     /// How many reviews one customer may write in a while.
     pub reviews: crate::reviews::ssr::ReviewLimits,
+    /// The low-stock threshold a new variant gets when none is given
+    /// (`BAZAAR_LOW_STOCK_THRESHOLD`).
+    pub low_stock_threshold: i32,
 }
 
 impl FromRef<AppState> for LeptosOptions {

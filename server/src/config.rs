@@ -89,6 +89,9 @@ pub struct Config {
     pub reviews: app::reviews::ssr::ReviewRates,
     /// Where product images are kept and their size limit (`BAZAAR_IMAGE_*`).
     pub images: crate::images::ImageConfig,
+    /// The low-stock threshold of a new variant when none is given
+    /// (`BAZAAR_LOW_STOCK_THRESHOLD`, default 5).
+    pub low_stock_threshold: i32,
 }
 
 /// How email leaves the shop.
@@ -201,9 +204,14 @@ impl Config {
             chat: chat_rates_from_env()?,
             reviews: review_rates_from_env()?,
             images: image_config_from_env()?,
+            low_stock_threshold: number_from_env("BAZAAR_LOW_STOCK_THRESHOLD")?
+                .map_or(DEFAULT_LOW_STOCK_THRESHOLD, |n| i32::try_from(n).unwrap_or(i32::MAX).min(app::products::model::MAX_THRESHOLD)),
         })
     }
 }
+
+/// The low-stock threshold of a new variant when none is configured.
+pub const DEFAULT_LOW_STOCK_THRESHOLD: i32 = 5;
 
 /// `BAZAAR_IMAGE_DIR` (`data/images`) and `BAZAAR_IMAGE_MAX_BYTES` (5 MiB).
 fn image_config_from_env() -> Result<crate::images::ImageConfig, EnvValueError> {

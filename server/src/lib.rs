@@ -102,6 +102,7 @@ impl Application {
             ),
             chat: app::chat::ssr::ChatLimits::new(config.chat),
             reviews: app::reviews::ssr::ReviewLimits::new(config.reviews),
+            low_stock_threshold: config.low_stock_threshold,
         };
         let listener = TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?;
         let bound = listener.local_addr().map_err(|source| StartupError::Bind { addr, source })?;

@@ -28,7 +28,8 @@ pub async fn load_product(id: i32) -> Result<ProductDetail, AppError> {
 #[server(endpoint = "products/choices")]
 pub async fn product_editor_choices() -> Result<EditorChoices, AppError> {
     let (_, scope) = require_catalog_scope().await?;
-    ssr::read::choices(&app_state()?.db, scope).await.map_err(with_status)
+    let state = app_state()?;
+    ssr::read::choices(&state.db, scope, state.low_stock_threshold).await.map_err(with_status)
 }
 
 /// Creates a product (no `id`) or saves product `id`: 422 naming the
@@ -54,8 +55,9 @@ pub async fn save_variant(
 ) -> Result<VariantDetail, AppError> {
     let (user, scope) = require_catalog_scope().await?;
     let state = app_state()?;
+    let save = ssr::save::VariantSave { product, id, draft, initial_stock: stock };
     let (detail, recorded) =
-        ssr::save::save_variant(&state.db, scope, &user, product, id, draft, stock).await.map_err(with_status)?;
+        ssr::save::save_variant(&state.db, scope, &user, save, state.low_stock_threshold).await.map_err(with_status)?;
     recorded.publish(state.events.as_ref());
     Ok(detail)
 }

@@ -66,6 +66,8 @@ pub struct Choice {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EditorChoices {
     pub categories: Vec<Choice>,
+    /// The threshold a new variant starts with.
+    pub default_threshold: i32,
     /// Every seller for admins; only their own for a seller.
     pub sellers: Vec<Choice>,
 }
@@ -147,7 +149,10 @@ pub struct VariantDraft {
     #[serde(default)]
     pub options: String,
     pub price_cents: i64,
-    pub low_stock_threshold: i32,
+    /// `None`: a new variant gets the shop's default, an edit keeps the
+    /// variant's own.
+    #[serde(default)]
+    pub low_stock_threshold: Option<i32>,
 }
 
 /// A field the typed values are wrong in, and why.
@@ -258,7 +263,7 @@ impl VariantDraft {
         } else if self.price_cents > MAX_PRICE_CENTS {
             problems.push(error("price", "The price can be at most 1,000,000.00."));
         }
-        if !(0..=MAX_THRESHOLD).contains(&self.low_stock_threshold) {
+        if self.low_stock_threshold.is_some_and(|t| !(0..=MAX_THRESHOLD).contains(&t)) {
             problems.push(error("low_stock_threshold", format!("Enter a threshold from 0 to {MAX_THRESHOLD}.")));
         }
         problems
@@ -308,13 +313,14 @@ mod tests {
 
     #[test]
     fn a_variant_needs_a_sku_a_name_and_a_price_not_below_zero() {
-        let ok = VariantDraft { sku: " ab-1 ".into(), label: "Blue".into(), price_cents: 1200, low_stock_threshold: 5, ..VariantDraft::default() };
+        let ok = VariantDraft { sku: " ab-1 ".into(), label: "Blue".into(), price_cents: 1200, low_stock_threshold: Some(5), ..VariantDraft::default() };
         assert_eq!(ok.normalized().sku, "AB-1");
         assert!(ok.normalized().problems().is_empty());
         let fields = |v: VariantDraft| v.normalized().problems().into_iter().map(|p| p.field).collect::<Vec<_>>();
         assert_eq!(fields(VariantDraft { price_cents: -1, ..ok.clone() }), ["price"]);
         assert_eq!(fields(VariantDraft { sku: "a b".into(), ..ok.clone() }), ["sku"]);
         assert_eq!(fields(VariantDraft { sku: "".into(), label: " ".into(), ..ok.clone() }), ["sku", "label"]);
-        assert_eq!(fields(VariantDraft { low_stock_threshold: -1, ..ok }), ["low_stock_threshold"]);
+        assert_eq!(fields(VariantDraft { low_stock_threshold: Some(-1), ..ok.clone() }), ["low_stock_threshold"]);
+        assert!(VariantDraft { low_stock_threshold: None, ..ok }.normalized().problems().is_empty());
     }
 }

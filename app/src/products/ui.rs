@@ -308,6 +308,7 @@ fn EditorView(area: Area, choices: EditorChoices, product: Option<ProductDetail>
     let product_images = product.as_ref().map(|p| p.images.clone()).unwrap_or_default();
     let variants = product.map(|p| p.variants).unwrap_or_default();
     let seller = if area == Area::Seller { choices.sellers.first().map(|s| s.id) } else { None };
+    let default_threshold = choices.default_threshold;
     let images = product_images;
     view! {
         <ProductForm area id draft choices />
@@ -318,10 +319,10 @@ fn EditorView(area: Area, choices: EditorChoices, product: Option<ProductDetail>
                     <h2 id="variants-heading">"Variants"</h2>
                     {variants
                         .into_iter()
-                        .map(|variant| view! { <VariantEditor product variant=Some(variant) seller reload /> })
+                        .map(|variant| view! { <VariantEditor product variant=Some(variant) seller default_threshold reload /> })
                         .collect_view()}
                     <h3>"Add a variant"</h3>
-                    <VariantEditor product variant=None seller reload />
+                    <VariantEditor product variant=None seller default_threshold reload />
                 </section>
             }
         })}
@@ -507,16 +508,25 @@ fn ProductForm(area: Area, id: Option<i32>, draft: ProductDraft, choices: Editor
 }
 
 #[component]
-fn VariantEditor(product: i32, variant: Option<VariantDetail>, seller: Option<i32>, reload: RwSignal<u32>) -> impl IntoView {
+fn VariantEditor(
+    product: i32,
+    variant: Option<VariantDetail>,
+    seller: Option<i32>,
+    default_threshold: i32,
+    reload: RwSignal<u32>,
+) -> impl IntoView {
     let save = ServerAction::<SaveVariant>::new();
     let id = variant.as_ref().map(|v| v.id);
-    let draft = variant.as_ref().map(|v| v.draft.clone()).unwrap_or(VariantDraft { low_stock_threshold: 5, ..VariantDraft::default() });
+    let draft = variant
+        .as_ref()
+        .map(|v| v.draft.clone())
+        .unwrap_or(VariantDraft { low_stock_threshold: Some(default_threshold), ..VariantDraft::default() });
     let key = id.map_or_else(|| "new".to_string(), |id| id.to_string());
     let sku = RwSignal::new(draft.sku.clone());
     let label = RwSignal::new(draft.label.clone());
     let options_text = RwSignal::new(draft.options.clone());
     let price = RwSignal::new(if id.is_some() { format_amount(draft.price_cents) } else { String::new() });
-    let threshold = RwSignal::new(draft.low_stock_threshold.to_string());
+    let threshold = RwSignal::new(draft.low_stock_threshold.map(|t| t.to_string()).unwrap_or_default());
     let stock = RwSignal::new("0".to_string());
     let problems = RwSignal::new(Vec::<FieldError>::new());
     let failure = RwSignal::new(None::<String>);
@@ -554,6 +564,7 @@ fn VariantEditor(product: i32, variant: Option<VariantDetail>, seller: Option<i3
             found.push(FieldError { field: "stock".into(), message: "Enter a whole number.".into() });
             0
         });
+        let low_stock_threshold = Some(low_stock_threshold);
         let draft = VariantDraft { sku: sku.get(), label: label.get(), options: options_text.get(), price_cents, low_stock_threshold };
         let more: Vec<FieldError> =
             draft.normalized().problems().into_iter().filter(|p| !found.iter().any(|f| f.field == p.field)).collect();

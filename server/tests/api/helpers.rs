@@ -212,6 +212,7 @@ pub fn test_config(database_url: &str, outbox: &std::path::Path) -> Config {
         reviews: app::reviews::ssr::ReviewRates::default(),
         // One folder per test process: names are contents, so tests
         // storing the same image share it harmlessly.
+        low_stock_threshold: server::config::DEFAULT_LOW_STOCK_THRESHOLD,
         images: server::images::ImageConfig {
             dir: std::env::temp_dir().join(format!("bazaar-test-images-{}", std::process::id())),
             ..server::images::ImageConfig::default()

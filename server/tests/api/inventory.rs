@@ -128,10 +128,14 @@ async fn products_and_variants_are_validated_field_by_field(app: TestApp) {
     let (status, body) = app.post_json_as(&staff, "/api/products/variant", variant("val-ok", 1999)).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["draft"]["sku"], "VAL-OK", "SKUs are kept in capitals: {body}");
+    let (status, body) = app
+        .post_json_as(&staff, "/api/products/variant", json!({ "product": id, "draft": { "sku": "VAL-DEFAULT", "label": "L", "price_cents": 2100 } }))
+        .await;
+    assert_eq!((status, body["draft"]["low_stock_threshold"].as_i64()), (200, Some(5)), "the shop's default threshold: {body}");
     assert_eq!(scalar(&app, &format!("SELECT price_cents FROM products WHERE id = {id}")).await, 1999, "the listed price follows the variants");
     // Nothing was stored by the refused saves.
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM products WHERE name = 'Other'").await, 0);
-    assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM variants WHERE product_id = {id}")).await, 1);
+    assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM variants WHERE product_id = {id}")).await, 2);
 }
 
 async fn a_new_product_is_on_the_storefront_and_its_stock_is_a_restock(app: TestApp) {

@@ -134,14 +134,14 @@ pub fn variant_detail(row: &variant::Model) -> VariantDetail {
             label: row.label.clone(),
             options: row.options.clone(),
             price_cents: row.price_cents,
-            low_stock_threshold: row.low_stock_threshold,
+            low_stock_threshold: Some(row.low_stock_threshold),
         },
         stock: row.stock,
     }
 }
 
 /// The categories, and the sellers `scope` may sell as.
-pub async fn choices(db: &impl ConnectionTrait, scope: CatalogScope) -> Result<EditorChoices, AppError> {
+pub async fn choices(db: &impl ConnectionTrait, scope: CatalogScope, default_threshold: i32) -> Result<EditorChoices, AppError> {
     let categories = category::Entity::find()
         .order_by_asc(category::Column::Name)
         .all(db)
@@ -154,5 +154,5 @@ pub async fn choices(db: &impl ConnectionTrait, scope: CatalogScope) -> Result<E
         sellers = sellers.filter(seller::Column::Id.eq(own));
     }
     let sellers = sellers.select_only().columns([seller::Column::Id, seller::Column::Name]).into_tuple::<(i32, String)>().all(db).await?;
-    Ok(EditorChoices { categories, sellers: sellers.into_iter().map(|(id, name)| Choice { id, name }).collect() })
+    Ok(EditorChoices { categories, default_threshold, sellers: sellers.into_iter().map(|(id, name)| Choice { id, name }).collect() })
 }

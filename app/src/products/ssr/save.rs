@@ -137,6 +137,16 @@ pub(super) async fn changed(db: &impl ConnectionTrait, id: i32, seller_id: i32) 
     Ok(recorded)
 }
 
+/// A variant to save: `id` `None` creates one in `product`, whose
+/// `initial_stock` arrives as a restock.
+#[derive(Debug, Clone)]
+pub struct VariantSave {
+    pub product: i32,
+    pub id: Option<i32>,
+    pub draft: VariantDraft,
+    pub initial_stock: i32,
+}
+
 /// Creates (`variant_id` `None`, with `initial_stock` arriving as a
 /// restock) or edits a variant of product `product_id`. Stock itself is
 /// never set here: it moves only through movements.
@@ -144,11 +154,10 @@ pub async fn save_variant(
     db: &DatabaseConnection,
     scope: CatalogScope,
     user: &CurrentUser,
-    product_id: i32,
-    variant_id: Option<i32>,
-    draft: VariantDraft,
-    initial_stock: i32,
+    save: VariantSave,
+    default_threshold: i32,
 ) -> Result<(VariantDetail, Recorded), AppError> {
+    let VariantSave { product: product_id, id: variant_id, draft, initial_stock } = save;
     let draft = draft.normalized();
     first_problem(draft.problems())?;
     if !(0..=MAX_MOVEMENT).contains(&initial_stock) {
@@ -183,7 +192,9 @@ pub async fn save_variant(
             row.label = Set(draft.label.clone());
             row.options = Set(draft.options.clone());
             row.price_cents = Set(draft.price_cents);
-            row.low_stock_threshold = Set(draft.low_stock_threshold);
+            if let Some(threshold) = draft.low_stock_threshold {
+                row.low_stock_threshold = Set(threshold);
+            }
             row.update(&txn).await
         }
         None => {
@@ -198,7 +209,7 @@ pub async fn save_variant(
                 price_cents: Set(draft.price_cents),
                 stock: Set(0),
                 position: Set(position),
-                low_stock_threshold: Set(draft.low_stock_threshold),
+                low_stock_threshold: Set(draft.low_stock_threshold.unwrap_or(default_threshold)),
             }
             .insert(&txn)
             .await
