@@ -17,21 +17,21 @@ fn short_time(rfc3339: &str) -> String {
     rfc3339.replacen('T', " ", 1).chars().take(16).collect()
 }
 
-/// The open low-stock alerts with their count, each with *Dismiss*.
-/// `seller` is the seller whose dashboard this is (`None` on the admin
-/// desk), which picks the live topic.
+/// The open low-stock alerts with their count, each with *Dismiss*: every
+/// seller's on the admin desk, their own on a seller's dashboard (the
+/// server decides which).
 #[component]
-pub fn LowStockPanel(#[prop(default = None)] seller: Option<i32>) -> impl IntoView {
+pub fn LowStockPanel() -> impl IntoView {
     let dismiss = ServerAction::<DismissAlert>::new();
     let alerts = Resource::new(move || dismiss.version().get(), |_| stock_alerts());
-    use_live_topic(live_topic(seller), None, move |_| alerts.refetch(), move || alerts.refetch());
+    let reread = Callback::new(move |()| alerts.refetch());
     let refusal = action_error(dismiss.value());
     view! {
         <section class="low-stock" aria-labelledby="low-stock-heading">
             <Transition fallback=|| view! { <h2 id="low-stock-heading">"Low stock"</h2> }>
                 {move || Suspend::new(async move {
                     match alerts.await {
-                        Ok(list) => view! { <AlertsView list dismiss /> }.into_any(),
+                        Ok(list) => view! { <AlertsView list dismiss reread /> }.into_any(),
                         Err(err) => {
                             view! {
                                 <h2 id="low-stock-heading">"Low stock"</h2>
@@ -48,7 +48,10 @@ pub fn LowStockPanel(#[prop(default = None)] seller: Option<i32>) -> impl IntoVi
 }
 
 #[component]
-fn AlertsView(list: AlertList, dismiss: ServerAction<DismissAlert>) -> impl IntoView {
+fn AlertsView(list: AlertList, dismiss: ServerAction<DismissAlert>, reread: Callback<()>) -> impl IntoView {
+    // The list names whose alerts these are, and so the topic that
+    // announces changes to them.
+    use_live_topic(list.topic(), None, move |_| reread.run(()), move || reread.run(()));
     let count = list.alerts.len();
     let badge = match count {
         1 => "1 low-stock alert".to_string(),

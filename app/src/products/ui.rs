@@ -220,28 +220,14 @@ pub fn SellerPage() -> impl IntoView {
 
 #[component]
 fn SellerDashboard() -> impl IntoView {
-    // The first page of the seller's products names their seller, which
-    // picks the live topic of their alerts.
-    let page = Resource::new(|| (), |_| list_products(ProductQuery::default()));
     view! {
         <div class="desk seller">
             <header class="desk-header">
                 <h1>"Seller dashboard"</h1>
                 <AreaNav area=Area::Seller />
             </header>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match page.await {
-                        Ok(list) => view! {
-                            <LowStockPanel seller=list.seller />
-                            <p>{format!("You have {} products.", list.total)}</p>
-                            <SellerOrderLines />
-                        }
-                        .into_any(),
-                        Err(err) => view! { <p role="alert" class="form-error">{err.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <LowStockPanel />
+            <SellerOrderLines />
         </div>
     }
 }
@@ -602,7 +588,13 @@ fn VariantEditor(
                 </button>
                 </fieldset>
             </form>
-            {variant.map(|v| view! { <StockPanel variant=v.id sku=v.draft.sku.clone() stock=v.stock seller=seller /> })}
+            // Drawn in the browser only, once the editor is live: the stock
+            // form and its history need the live socket to mean anything,
+            // and hydrating them in place failed on a server-drawn copy.
+            {variant.map(|v| {
+                let sku = v.draft.sku.clone();
+                move || ready.get().then(|| view! { <StockPanel variant=v.id sku=sku.clone() stock=v.stock seller=seller /> })
+            })}
         </article>
     }
 }
