@@ -39,8 +39,9 @@ const ACCENT: &str = "#0b5fff";
 /// The drawing's width in SVG units; it scales to the width of its box.
 const WIDTH: f64 = 720.0;
 
-/// A [`TimeChart`]'s plot area inside the drawing.
-const PLOT_LEFT: f64 = 8.0;
+/// A [`TimeChart`]'s plot area inside the drawing: the side margins leave
+/// room for half a day label under the first and last points.
+const PLOT_LEFT: f64 = 36.0;
 const PLOT_TOP: f64 = 24.0;
 const PLOT_HEIGHT: f64 = 180.0;
 const TIME_HEIGHT: f64 = PLOT_TOP + PLOT_HEIGHT + 24.0;

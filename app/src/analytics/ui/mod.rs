@@ -412,8 +412,8 @@ fn DailySales(days: Vec<DaySales>, period: Period) -> impl IntoView {
                     <thead>
                         <tr>
                             <th scope="col">"Day"</th>
-                            <th scope="col">"Orders"</th>
-                            <th scope="col">"Revenue"</th>
+                            <th scope="col" class="num">"Orders"</th>
+                            <th scope="col" class="num">"Revenue"</th>
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>
@@ -446,10 +446,10 @@ fn product_table(caption: &'static str, products: &[ProductSales]) -> impl IntoV
             <caption>{caption}</caption>
             <thead>
                 <tr>
-                    <th scope="col">"Rank"</th>
+                    <th scope="col" class="num">"Rank"</th>
                     <th scope="col">"Product"</th>
-                    <th scope="col">"Units"</th>
-                    <th scope="col">"Revenue"</th>
+                    <th scope="col" class="num">"Units"</th>
+                    <th scope="col" class="num">"Revenue"</th>
                 </tr>
             </thead>
             <tbody>{rows}</tbody>
@@ -526,9 +526,9 @@ fn Categories(categories: Vec<super::model::CategorySales>) -> impl IntoView {
                 <thead>
                     <tr>
                         <th scope="col">"Category"</th>
-                        <th scope="col">"Units"</th>
-                        <th scope="col">"Revenue"</th>
-                        <th scope="col">"Share of revenue"</th>
+                        <th scope="col" class="num">"Units"</th>
+                        <th scope="col" class="num">"Revenue"</th>
+                        <th scope="col" class="num">"Share of revenue"</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
@@ -572,9 +572,9 @@ fn NewAndReturning(customers: Customers) -> impl IntoView {
                 <thead>
                     <tr>
                         <th scope="col">"Customers"</th>
-                        <th scope="col">"Count"</th>
-                        <th scope="col">"Share"</th>
-                        <th scope="col">"Revenue"</th>
+                        <th scope="col" class="num">"Count"</th>
+                        <th scope="col" class="num">"Share"</th>
+                        <th scope="col" class="num">"Revenue"</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
