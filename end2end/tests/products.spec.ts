@@ -6,7 +6,7 @@
  * and waits for conditions, never for a fixed time.
  */
 import { expect, type Page } from '@playwright/test';
-import { main, test } from './helpers';
+import { main, test, waitForHydration } from './helpers';
 import { CARDS, addToCart, checkoutForm, open, placeOrder, signUpFreshCustomer, signedIn } from './shopping';
 
 const ADMIN = { email: 'admin@bazaar.test', password: 'bazaar-demo-overseer' };
@@ -69,11 +69,14 @@ test('an admin creates a product with an image that a customer finds by search a
   await upload.getByLabel('Image', { exact: true }).setInputFiles({ name: 'orbit.png', mimeType: 'image/png', buffer: PNG });
   await upload.getByLabel('Alt text', { exact: true }).fill(`${product.name} on a hanger`);
   await upload.getByRole('button', { name: 'Upload image' }).click();
+  // The post reloads the editor: what it shows must survive hydration.
+  await waitForHydration(admin);
   await expect(admin.getByText('Image uploaded.')).toBeVisible();
   await expect(admin.getByRole('img', { name: `${product.name} on a hanger` })).toBeVisible();
   // A disguised file is refused with the reason.
   await upload.getByLabel('Image', { exact: true }).setInputFiles({ name: 'virus.png', mimeType: 'image/png', buffer: Buffer.from('MZ this is not a picture') });
   await upload.getByRole('button', { name: 'Upload image' }).click();
+  await waitForHydration(admin);
   await expect(upload.getByRole('alert')).toContainText('not a PNG, JPEG or WebP image');
 
   // Field-level errors keep what was typed.

@@ -16,7 +16,7 @@ use crate::live::ui::use_live_topic;
 use crate::money::{format_amount, parse_amount, Money};
 use crate::orders::seller::{seller_orders, SellerSales};
 use crate::ui::forbidden::Forbidden;
-use crate::ui::form::{action_error, feedback_for, take_form_feedback};
+use crate::ui::form::{action_error, feedback_for, take_form_feedback, FormFeedback};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_navigate, use_params_map, use_query_map};
@@ -239,20 +239,27 @@ pub fn ProductEditorPage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<i32>().ok())));
     let next = use_location().pathname.get_untracked();
+    // Read here, at the page's top: a resource made inside the editor's
+    // own Suspense would be fetched again by the browser, after the server
+    // had already taken the feedback away.
+    let feedback = Resource::new(|| (), |_| take_form_feedback());
     view! {
         <Title text="Edit product" />
         <Gate area next>
             // Saving a new product moves to its own address: a new editor.
-            {move || view! { <Editor area id=id.get() /> }}
+            {move || view! { <Editor area id=id.get() feedback /> }}
         </Gate>
     }
 }
+
+/// What a form posted without JavaScript (the image upload) left to show.
+type Feedback = Resource<Result<Option<FormFeedback>, AppError>>;
 
 /// What the editor shows: the choices, and the product unless it is new.
 type Loaded = (EditorChoices, Option<ProductDetail>);
 
 #[component]
-fn Editor(area: Area, id: Option<i32>) -> impl IntoView {
+fn Editor(area: Area, id: Option<i32>, feedback: Feedback) -> impl IntoView {
     let reload = RwSignal::new(0u32);
     let loaded = Resource::new(
         move || reload.get(),
@@ -277,7 +284,7 @@ fn Editor(area: Area, id: Option<i32>) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match loaded.await {
                         Ok((choices, product)) => {
-                            view! { <EditorView area choices product reload /> }.into_any()
+                            view! { <EditorView area choices product reload feedback /> }.into_any()
                         }
                         Err(err) => view! { <p role="alert" class="form-error">{err.to_string()}</p> }.into_any(),
                     }
@@ -288,7 +295,13 @@ fn Editor(area: Area, id: Option<i32>) -> impl IntoView {
 }
 
 #[component]
-fn EditorView(area: Area, choices: EditorChoices, product: Option<ProductDetail>, reload: RwSignal<u32>) -> impl IntoView {
+fn EditorView(
+    area: Area,
+    choices: EditorChoices,
+    product: Option<ProductDetail>,
+    reload: RwSignal<u32>,
+    feedback: Feedback,
+) -> impl IntoView {
     let id = product.as_ref().map(|p| p.id);
     let draft = product.as_ref().map(|p| p.draft.clone()).unwrap_or_default();
     let product_images = product.as_ref().map(|p| p.images.clone()).unwrap_or_default();
@@ -298,7 +311,7 @@ fn EditorView(area: Area, choices: EditorChoices, product: Option<ProductDetail>
     let images = product_images;
     view! {
         <ProductForm area id draft choices />
-        {id.map(|product| view! { <ImagesEditor product images=images.clone() reload /> })}
+        {id.map(|product| view! { <ImagesEditor product images=images.clone() reload feedback /> })}
         {id.map(|product| {
             view! {
                 <section class="variants" aria-labelledby="variants-heading">
@@ -675,7 +688,7 @@ fn SellerOrdersView(orders: SellerSales) -> impl IntoView {
 /// (`POST /api/products/{id}/images`), which works with or without
 /// JavaScript: the server sends the browser back here with the outcome.
 #[component]
-fn ImagesEditor(product: i32, images: Vec<ImageDetail>, reload: RwSignal<u32>) -> impl IntoView {
+fn ImagesEditor(product: i32, images: Vec<ImageDetail>, reload: RwSignal<u32>, feedback: Feedback) -> impl IntoView {
     let set_alt = ServerAction::<SetImageAlt>::new();
     let shift = ServerAction::<MoveImage>::new();
     let delete = ServerAction::<DeleteImage>::new();
@@ -685,7 +698,6 @@ fn ImagesEditor(product: i32, images: Vec<ImageDetail>, reload: RwSignal<u32>) -
             reload.update(|n| *n += 1);
         }
     });
-    let feedback = Resource::new(|| (), |_| take_form_feedback());
     let refusal = move || {
         [action_error(set_alt.value())(), action_error(shift.value())(), action_error(delete.value())()].into_iter().flatten().next()
     };
