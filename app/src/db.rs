@@ -83,6 +83,12 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
     Ok(WriteTxn { txn, _turn: Some(turn) })
 }
 
+/// Whether `err` is a unique index refusing a row (sea-orm's typed
+/// classification, never the message text).
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}
+
 /// The writers' queue of `db`'s file.
 fn turns_of(db: &DatabaseConnection) -> Arc<AsyncMutex<()>> {
     let file = db.get_sqlite_connection_pool().connect_options().get_filename().to_path_buf();

@@ -13,7 +13,7 @@ use crate::ui::form::action_error;
 use leptos::prelude::*;
 
 /// "2026-12-02 15:34" from an RFC 3339 UTC timestamp.
-fn short_time(rfc3339: &str) -> String {
+pub(crate) fn short_time(rfc3339: &str) -> String {
     rfc3339.replacen('T', " ", 1).chars().take(16).collect()
 }
 

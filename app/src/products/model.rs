@@ -162,6 +162,12 @@ pub struct FieldError {
     pub message: String,
 }
 
+impl From<FieldError> for crate::error::AppError {
+    fn from(problem: FieldError) -> Self {
+        crate::error::AppError::Validation { field: problem.field, message: problem.message }
+    }
+}
+
 fn error(field: &str, message: impl Into<String>) -> FieldError {
     FieldError { field: field.into(), message: message.into() }
 }

@@ -11,7 +11,7 @@ use super::model::{
 use crate::auth::{use_auth, CurrentUser, Role};
 use crate::error::AppError;
 use crate::inventory::model::live_topic;
-use crate::inventory::ui::{LowStockPanel, StockPanel};
+use crate::inventory::ui::{short_time, LowStockPanel, StockPanel};
 use crate::live::ui::use_live_topic;
 use crate::money::{format_amount, parse_amount, Money};
 use crate::orders::seller::{seller_orders, SellerSales};
@@ -647,7 +647,7 @@ fn SellerOrdersView(orders: SellerSales) -> impl IntoView {
             view! {
                 <tr>
                     <th scope="row">{format!("#{}", line.order)}</th>
-                    <td>{line.placed_at.replacen('T', " ", 1).chars().take(16).collect::<String>()}</td>
+                    <td>{short_time(&line.placed_at)}</td>
                     <td>{line.status.to_string()}</td>
                     <td>{format!("{} — {}", line.product_name, line.variant_label)}</td>
                     <td>{line.sku}</td>

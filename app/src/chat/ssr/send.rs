@@ -6,7 +6,7 @@ use super::limits::ChatLimits;
 use super::party::Party;
 use super::read::{conversation_for, describe_one};
 use crate::chat::model::{check_client_id, check_text, Author, ChatMessage, ConversationStatus};
-use crate::db::begin_write;
+use crate::db::{begin_write, is_unique_violation};
 use crate::entity::{chat_conversation, chat_message, order};
 use crate::error::AppError;
 use crate::live::protocol::EventBody;
@@ -18,7 +18,6 @@ use sea_orm::sea_query::Query;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    SqlErr,
 };
 
 /// Characters of a message kept as the conversation's last message.
@@ -148,10 +147,6 @@ impl From<sea_orm::DbErr> for Attempt {
     fn from(err: sea_orm::DbErr) -> Self {
         Attempt::Failed(err.into())
     }
-}
-
-fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
-    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
 /// The order a customer asks about: theirs, or "not found".

@@ -9,7 +9,7 @@ use super::events::stock_changed;
 use super::movement::StockError;
 use crate::auth::ssr::CatalogScope;
 use crate::auth::CurrentUser;
-use crate::db::{begin_write, WriteTxn};
+use crate::db::{begin_write, is_unique_violation, WriteTxn};
 use crate::entity::{product, stock_alert, variant};
 use crate::error::AppError;
 use crate::inventory::model::{is_low, AlertList, AlertStatus, StockAlert};
@@ -17,7 +17,7 @@ use crate::live::ssr::Recorded;
 use chrono::{SecondsFormat, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, SqlErr};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 
 /// A variant's stock and threshold at some moment.
@@ -69,7 +69,7 @@ pub async fn reconsider(
             Ok(row) => Ok(Some(describe(&row, now, product))),
             // Still open from an earlier crossing (its threshold was
             // lowered and raised again): that alert stands.
-            Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(None),
+            Err(err) if is_unique_violation(&err) => Ok(None),
             Err(err) => Err(err.into()),
         };
     }

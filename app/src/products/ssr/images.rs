@@ -19,10 +19,6 @@ fn detail(row: product_image::Model) -> ImageDetail {
     ImageDetail { id: row.id, url: row.url, alt: row.alt, position: row.position }
 }
 
-fn refused(problem: crate::products::model::FieldError) -> AppError {
-    AppError::Validation { field: problem.field, message: problem.message }
-}
-
 /// Image `id` if `scope` covers its product, with the product's seller.
 async fn image_in(db: &impl ConnectionTrait, scope: CatalogScope, id: i32) -> Result<(product_image::Model, i32), AppError> {
     let not_found = || AppError::NotFound("Image".into());
@@ -39,7 +35,7 @@ pub async fn add(
     url: String,
     alt: &str,
 ) -> Result<(ImageDetail, Recorded), AppError> {
-    let alt = check_alt(alt).map_err(refused)?;
+    let alt = check_alt(alt).map_err(AppError::from)?;
     let txn = begin_write(db).await?;
     let product = product_in(&txn, scope, product_id).await?;
     let last = product_image::Entity::find()
@@ -66,7 +62,7 @@ pub async fn add(
 
 /// Sets image `id`'s alt text.
 pub async fn set_alt(db: &DatabaseConnection, scope: CatalogScope, id: i32, alt: &str) -> Result<(ImageDetail, Recorded), AppError> {
-    let alt = check_alt(alt).map_err(refused)?;
+    let alt = check_alt(alt).map_err(AppError::from)?;
     if alt.is_empty() {
         return Err(AppError::Validation { field: "alt".into(), message: "Describe the image for people who cannot see it.".into() });
     }

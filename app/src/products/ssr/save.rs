@@ -6,7 +6,7 @@
 use super::read::{detail, product_in, variant_detail};
 use crate::auth::ssr::CatalogScope;
 use crate::auth::CurrentUser;
-use crate::db::{begin_write, WriteTxn};
+use crate::db::{begin_write, is_unique_violation, WriteTxn};
 use crate::entity::{category, product, seller, variant};
 use crate::error::AppError;
 use crate::inventory::model::{MovementReason, MAX_MOVEMENT};
@@ -20,14 +20,10 @@ use crate::products::model::{FieldError, ProductChange, ProductDetail, ProductDr
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, SqlErr};
-
-fn refused(problem: FieldError) -> AppError {
-    AppError::Validation { field: problem.field, message: problem.message }
-}
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 
 fn first_problem(problems: Vec<FieldError>) -> Result<(), AppError> {
-    problems.into_iter().next().map_or(Ok(()), |problem| Err(refused(problem)))
+    problems.into_iter().next().map_or(Ok(()), |problem| Err(problem.into()))
 }
 
 fn taken(field: &str, message: &str) -> AppError {
@@ -36,10 +32,6 @@ fn taken(field: &str, message: &str) -> AppError {
 
 const SLUG_TAKEN: &str = "Another product already uses this slug; choose another.";
 const SKU_TAKEN: &str = "Another variant already uses this SKU; SKUs must be unique.";
-
-fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
-}
 
 /// Creates (`id` `None`) or edits product `id` from `draft`; returns it as
 /// saved and the events to publish after commit.
