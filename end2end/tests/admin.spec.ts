@@ -4,6 +4,7 @@
  * between customers and admins without reloading. Every journey finds
  * things by role, label or text; none waits for a fixed time.
  */
+import { readFile } from 'node:fs/promises';
 import { expect, type Browser, type Locator, type Page } from '@playwright/test';
 import { main, mainHeading, test } from './helpers';
 import { CARDS, addToCart, checkoutForm, open, openFirstInStockProduct, placeOrder, signUpFreshCustomer, signIn } from './shopping';
@@ -156,6 +157,18 @@ test('the admin sees the KPI cards and a virtualized order table', async ({ page
   await expect(count).toHaveText(shippedCount === 1 ? '1 order' : `${shippedCount.toLocaleString('en-US')} orders`);
   await page.getByLabel('Sort by', { exact: true }).selectOption({ label: 'Total' });
   await expect(page).toHaveURL(/[?&]sort=total(&|$)/);
+
+  // The export carries the table's filters: only shipped orders, every one.
+  const download = page.waitForEvent('download');
+  await main(page).getByRole('link', { name: 'Export CSV' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/^orders-\d{8}\.csv$/);
+  const [header, ...lines] = (await readFile(await file.path(), 'utf8')).trim().split(/\r?\n/);
+  expect(header.split(',').slice(0, 3)).toEqual(['id', 'created_at', 'status']);
+  // Other journeys may ship or deliver an order meanwhile: the rows are
+  // checked by their status, not counted against the figure read above.
+  expect(lines.length > 0).toBe(shippedCount > 0);
+  expect(new Set(lines.map((line) => line.split(',')[2]))).toEqual(new Set(shippedCount > 0 ? ['shipped'] : []));
   await expect(page.getByLabel('Order', { exact: true }).getByRole('option')).toHaveText(['Descending', 'Ascending']);
   const search = page.getByLabel('Search orders', { exact: true });
   await expect(search).toHaveAttribute('placeholder', 'Order number, name or email');

@@ -1,11 +1,12 @@
 /**
  * Categories from the admin's screen: an admin creates a category under
- * "Clothing" and finds it on the storefront's category page at once, then
- * deletes it again (it is empty), so the other journeys see the demo tree.
+ * "Clothing", gives it an image, and finds both on the storefront's
+ * category page at once, then deletes it again (it is empty), so the
+ * other journeys see the demo tree.
  * Every step finds things by role, label or text.
  */
 import { expect, type Page } from '@playwright/test';
-import { main, mainHeading, test } from './helpers';
+import { PNG, main, mainHeading, test, waitForHydration } from './helpers';
 import { open, signIn } from './shopping';
 
 const ADMIN = { email: 'admin@bazaar.test', password: 'bazaar-demo-overseer' };
@@ -35,12 +36,25 @@ test('an admin creates a category under Clothing and the storefront shows it', a
     await expect(row).toContainText('Clothing');
   });
 
+  await test.step('give it an image', async () => {
+    await page.getByRole('button', { name: `Edit ${name}`, exact: true }).click();
+    const editor = page.getByRole('region', { name: `Image of ${name}` });
+    await editor.getByLabel('Category image', { exact: true }).setInputFiles({ name: 'capes.png', mimeType: 'image/png', buffer: PNG });
+    await editor.getByRole('button', { name: 'Upload image' }).click();
+    // The post comes back to this page: what it shows must survive hydration.
+    await waitForHydration(page);
+    await expect(main(page).getByRole('status').filter({ hasText: `Image saved for ${name}.` })).toBeVisible();
+    const row = main(page).getByRole('row').filter({ has: page.getByRole('rowheader', { name, exact: true }) });
+    await expect(row.getByRole('img', { name: `Image of ${name}` })).toBeVisible();
+  });
+
   await test.step('find it on the Clothing page and open it', async () => {
     await open(page, '/c/clothing');
     await main(page).getByRole('navigation', { name: 'Subcategories' }).getByRole('link', { name, exact: true }).click();
     await expect(page).toHaveURL(new RegExp(`/c/${slug}$`));
     await expect(mainHeading(page)).toHaveText(name);
     await expect(main(page).getByText(description)).toBeVisible();
+    await expect(main(page).getByRole('img', { name, exact: true })).toBeVisible();
   });
 
   await test.step('delete it again: it is empty', async () => {

@@ -57,6 +57,12 @@ export const ALL_CATEGORY_NAMES: readonly string[] = [
   'Cycling',
 ];
 
+/** A real 1×1 PNG, for uploads. */
+export const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==',
+  'base64',
+);
+
 /** Text of the result-count status: "123 products", "1 product" or "No products match". */
 export const RESULT_COUNT = /(\d+) products?|No products match/;
 

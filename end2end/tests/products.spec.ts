@@ -6,17 +6,11 @@
  * and waits for conditions, never for a fixed time.
  */
 import { expect, type Page } from '@playwright/test';
-import { main, test, waitForHydration } from './helpers';
+import { PNG, main, test, waitForHydration } from './helpers';
 import { CARDS, addToCart, checkoutForm, open, placeOrder, signUpFreshCustomer, signedIn } from './shopping';
 
 const ADMIN = { email: 'admin@bazaar.test', password: 'bazaar-demo-overseer' };
 const SELLER = { email: 'seller1@bazaar.test', password: 'bazaar-demo-northwind' };
-
-/** A real 1×1 PNG. */
-const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==',
-  'base64',
-);
 
 /** Live updates travel over a WebSocket; allow for a slow, busy machine. */
 const LIVE = { timeout: 15_000 };

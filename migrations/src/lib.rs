@@ -16,6 +16,7 @@ mod m20261202_000901_create_chat;
 mod m20261203_001001_extend_reviews;
 mod m20261203_001002_add_analytics_indexes;
 mod m20261203_001003_create_inventory;
+mod m20261204_001004_add_category_images;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_001001_extend_reviews::Migration),
             Box::new(m20261203_001002_add_analytics_indexes::Migration),
             Box::new(m20261203_001003_create_inventory::Migration),
+            Box::new(m20261204_001004_add_category_images::Migration),
         ]
     }
 }

@@ -82,11 +82,15 @@ fn json_to_form(bytes: &[u8]) -> Result<String, String> {
     serde_qs::to_string(&object).map_err(|err| format!("The body cannot be read as arguments: {err}"))
 }
 
-/// Whether `request` uploads a product image: a binary multipart body,
-/// which the upload handler limits and checks itself (`images`).
+/// Whether `request` uploads a product's or a category's image: a binary
+/// multipart body, which the upload handler limits and checks itself
+/// (`images`).
 fn is_image_upload(request: &Request) -> bool {
     let path = request.uri().path();
-    path.strip_prefix("/api/products/").and_then(|rest| rest.strip_suffix("/images")).is_some_and(|id| id.bytes().all(|b| b.is_ascii_digit()))
+    let numeric = |id: &str| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
+    let product = path.strip_prefix("/api/products/").and_then(|rest| rest.strip_suffix("/images"));
+    let category = path.strip_prefix("/api/categories/").and_then(|rest| rest.strip_suffix("/image"));
+    product.or(category).is_some_and(numeric)
         && request
             .headers()
             .get(header::CONTENT_TYPE)

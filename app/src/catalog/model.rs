@@ -11,6 +11,8 @@ pub struct Category {
     pub slug: String,
     pub name: String,
     pub description: String,
+    /// The image shown at the top of its page (`/media/…`), if any.
+    pub image: Option<String>,
 }
 
 /// Every category, in display order; small enough to send whole.
@@ -231,6 +233,7 @@ mod tests {
             slug: slug.into(),
             name: slug.into(),
             description: String::new(),
+            image: None,
         };
         CategoryTree {
             categories: vec![

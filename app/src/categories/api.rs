@@ -32,6 +32,17 @@ pub async fn save_category(id: Option<i32>, draft: CategoryDraft) -> Result<Cate
     Ok(row)
 }
 
+/// Takes category `id`'s image away (it is set by uploading one:
+/// `POST /api/categories/{id}/image`, multipart field `image`).
+#[server(endpoint = "admin/categories/image/remove")]
+pub async fn remove_category_image(id: i32) -> Result<CategoryRow, AppError> {
+    require_role(Role::Admin).await?;
+    let state = app_state()?;
+    let (row, recorded) = ssr::write::set_image(&state.db, id, None).await.map_err(with_status)?;
+    recorded.publish(state.events.as_ref());
+    Ok(row)
+}
+
 /// Deletes an empty category: 409 while products or subcategories are in it.
 #[server(endpoint = "admin/categories/delete")]
 pub async fn delete_category(id: i32) -> Result<(), AppError> {

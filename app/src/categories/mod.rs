@@ -1,5 +1,6 @@
 //! Categories for admins (`/admin/categories`): create, rename, describe,
-//! move under another parent (never into a loop) and delete once empty.
+//! give an image, move under another parent (never into a loop) and
+//! delete once empty.
 //! The storefront reads the tree straight from the database, so every
 //! change shows there at once.
 

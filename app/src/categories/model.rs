@@ -20,6 +20,8 @@ pub struct CategoryRow {
     pub slug: String,
     pub name: String,
     pub description: String,
+    /// The image its storefront page shows (`/media/…`), if any.
+    pub image: Option<String>,
     /// 0 at the top level, 1 for its children, …
     pub depth: u32,
     /// Products placed directly in it (any status).

@@ -1,11 +1,12 @@
 //! `/admin/categories`: the category tree with product counts, a form for a
-//! new category, and per category an edit form and a delete button.
+//! new category, and per category an edit form, its image and a delete
+//! button.
 //!
 //! The server functions decide who may change what; this page only chooses
 //! what to show. After each change the storefront's category menu is
 //! reloaded too, so the shop shows it at once.
 
-use super::api::{list_admin_categories, DeleteCategory, SaveCategory};
+use super::api::{list_admin_categories, DeleteCategory, RemoveCategoryImage, SaveCategory};
 use super::model::{CategoryDraft, CategoryList, CategoryRow};
 use crate::auth::{use_auth, Role};
 use crate::error::AppError;
@@ -15,6 +16,7 @@ use crate::live::ui::use_live_topic;
 use crate::products::model::FieldError;
 use crate::products::ui::{AreaNav, Area};
 use crate::ui::forbidden::Forbidden;
+use crate::ui::form::{action_error, feedback_for, take_form_feedback, FormFeedback};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -22,12 +24,18 @@ use leptos_meta::Title;
 #[component]
 pub fn CategoriesPage() -> impl IntoView {
     let auth = use_auth();
+    // Made at the page's top, before anything is awaited, so that server
+    // and browser agree on the order of the page's resources (see the
+    // product editor's page). The upload's outcome is in the session once.
+    let feedback = Resource::new(|| (), |_| take_form_feedback());
+    let reload = RwSignal::new(0u32);
+    let list = Resource::new(move || reload.get(), |_| list_admin_categories());
     view! {
         <Title text="Categories" />
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match auth.user.await {
-                    Ok(Some(user)) if user.holds(Role::Admin) => view! { <CategoryDesk /> }.into_any(),
+                    Ok(Some(user)) if user.holds(Role::Admin) => view! { <CategoryDesk list reload feedback /> }.into_any(),
                     Ok(Some(_)) => view! { <Forbidden /> }.into_any(),
                     Ok(None) => view! {
                         <h1>"Sign in"</h1>
@@ -46,10 +54,14 @@ pub fn CategoriesPage() -> impl IntoView {
 
 /// The tree and the forms, reloaded after every change made here or (live)
 /// by another admin.
+/// The name an image upload's outcome is kept under (`server::images`).
+pub const CATEGORY_IMAGE_FORM: &str = "category-image";
+
+/// What an image upload posted without JavaScript left to show.
+type Feedback = Resource<Result<Option<FormFeedback>, AppError>>;
+
 #[component]
-fn CategoryDesk() -> impl IntoView {
-    let reload = RwSignal::new(0u32);
-    let list = Resource::new(move || reload.get(), |_| list_admin_categories());
+fn CategoryDesk(list: Resource<Result<CategoryList, AppError>>, reload: RwSignal<u32>, feedback: Feedback) -> impl IntoView {
     let storefront = crate::ui::layout::use_categories().0;
     let changed = Callback::new(move |()| {
         reload.update(|n| *n += 1);
@@ -75,6 +87,20 @@ fn CategoryDesk() -> impl IntoView {
                 <h1>"Categories"</h1>
                 <AreaNav area=Area::Admin />
             </header>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let feedback = feedback_for(feedback.await, CATEGORY_IMAGE_FORM);
+                    let notice = feedback.as_ref().and_then(|f| f.notice.clone());
+                    let error = feedback.and_then(|f| f.error).map(|e| match e {
+                        AppError::Validation { message, .. } => message,
+                        other => other.to_string(),
+                    });
+                    view! {
+                        {notice.map(|n| view! { <p role="status">{n}</p> })}
+                        {error.map(|e| view! { <p role="alert" class="form-error">{e}</p> })}
+                    }
+                })}
+            </Suspense>
             <Transition fallback=|| view! { <p>"Loading categories…"</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
@@ -115,6 +141,7 @@ fn CategoryTable(tree: CategoryList, changed: Callback<()>) -> impl IntoView {
                     <th scope="col">"Slug"</th>
                     <th scope="col">"Products"</th>
                     <th scope="col">"Parent"</th>
+                    <th scope="col">"Image"</th>
                     <th scope="col">"Actions"</th>
                 </tr>
             </thead>
@@ -128,6 +155,9 @@ fn CategoryTable(tree: CategoryList, changed: Callback<()>) -> impl IntoView {
 fn CategoryRowView(row: CategoryRow, parent_name: Option<String>, choices: CategoryList, changed: Callback<()>) -> impl IntoView {
     let editing = RwSignal::new(false);
     let delete = ServerAction::<DeleteCategory>::new();
+    // The page is a lazy route: its buttons work once its chunk has
+    // hydrated them, which can be after the rest of the page.
+    let ready = hydrated();
     Effect::new(move |_| {
         if let Some(Ok(())) = delete.value().get() {
             changed.run(());
@@ -152,14 +182,25 @@ fn CategoryRowView(row: CategoryRow, parent_name: Option<String>, choices: Categ
             <td class="num">{row.products}</td>
             <td>{parent_name.unwrap_or_else(|| "—".into())}</td>
             <td>
-                <button type="button" aria-expanded=move || editing.get().to_string() on:click=move |_| editing.update(|open| *open = !*open)>
+                {match row.image.clone() {
+                    Some(src) => view! { <img class="category-thumb" src=src alt=format!("Image of {name}") width="48" height="48" /> }.into_any(),
+                    None => view! { "None" }.into_any(),
+                }}
+            </td>
+            <td>
+                <button
+                    type="button"
+                    aria-expanded=move || editing.get().to_string()
+                    disabled=move || !ready.get()
+                    on:click=move |_| editing.update(|open| *open = !*open)
+                >
                     {format!("Edit {name}")}
                 </button>
                 " "
                 <button
                     type="button"
                     aria-label=format!("Delete {name}")
-                    disabled=move || delete.pending().get()
+                    disabled=move || !ready.get() || delete.pending().get()
                     on:click=move |_| {
                         delete.dispatch(DeleteCategory { id });
                     }
@@ -173,15 +214,53 @@ fn CategoryRowView(row: CategoryRow, parent_name: Option<String>, choices: Categ
             editing.get().then(|| {
                 let label = form_label.clone();
                 let choices = choices.clone();
+                let (image, name) = (row.image.clone(), row.name.clone());
                 view! {
                     <tr class="category-editor">
-                        <td colspan="5">
+                        <td colspan="6">
                             <CategoryForm state label choices />
+                            <CategoryImage id name image changed />
                         </td>
                     </tr>
                 }
             })
         }}
+    }
+}
+
+/// A category's image: the upload form (a plain multipart post to
+/// `POST /api/categories/{id}/image`, which sends the browser back here
+/// with the outcome) and *Remove image* while it has one.
+#[component]
+fn CategoryImage(id: i32, name: String, image: Option<String>, changed: Callback<()>) -> impl IntoView {
+    let remove = ServerAction::<RemoveCategoryImage>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = remove.value().get() {
+            changed.run(());
+        }
+    });
+    let file_id = format!("category-{id}-image");
+    view! {
+        <section class="category-image-editor" aria-label=format!("Image of {name}")>
+            {image.map(|src| {
+                view! {
+                    <img src=src alt=format!("Image of {name}") width="160" height="90" />
+                    <ActionForm action=remove>
+                        <input type="hidden" name="id" value=id.to_string() />
+                        <button type="submit" class="danger">"Remove image"</button>
+                    </ActionForm>
+                }
+            })}
+            {move || action_error(remove.value())().map(|m| view! { <p role="alert" class="form-error">{m}</p> })}
+            <form method="post" enctype="multipart/form-data" action=format!("/api/categories/{id}/image") aria-label="Upload a category image">
+                <div class="field">
+                    <label for=file_id.clone()>"Category image"</label>
+                    <p class="hint">"PNG, JPEG or WebP, at most 5 MB. Shown at the top of the category's page."</p>
+                    <input id=file_id name="image" type="file" accept="image/png,image/jpeg,image/webp" required />
+                </div>
+                <button type="submit">"Upload image"</button>
+            </form>
+        </section>
     }
 }
 

@@ -14,6 +14,8 @@ pub struct Model {
     pub name: String,
     pub description: String,
     pub position: i32,
+    /// The stored file shown on its page (`/media/…`), if it has one.
+    pub image_url: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -239,15 +239,30 @@ pub fn ProductEditorPage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<i32>().ok())));
     let next = use_location().pathname.get_untracked();
-    // Read here, at the page's top: a resource made inside the editor's
-    // own Suspense would be fetched again by the browser, after the server
-    // had already taken the feedback away.
+    // Both resources are made here, at the page's top, before anything is
+    // awaited. Made after an await (inside the gate's Suspense), their
+    // place in the page's order of resources would depend on which await
+    // the server finished first: under load the browser then matched the
+    // server's data to the wrong resource, failed to hydrate, and fetched
+    // the feedback again after the server had taken it away.
     let feedback = Resource::new(|| (), |_| take_form_feedback());
+    let reload = RwSignal::new(0u32);
+    let loaded: Loaded = Resource::new(
+        move || (id.get(), reload.get()),
+        |(id, _)| async move {
+            let choices = product_editor_choices().await?;
+            let product = match id {
+                Some(id) => Some(load_product(id).await?),
+                None => None,
+            };
+            Ok((choices, product))
+        },
+    );
     view! {
         <Title text="Edit product" />
         <Gate area next>
             // Saving a new product moves to its own address: a new editor.
-            {move || view! { <Editor area id=id.get() feedback /> }}
+            {move || view! { <Editor area id=id.get() loaded reload feedback /> }}
         </Gate>
     }
 }
@@ -256,22 +271,10 @@ pub fn ProductEditorPage() -> impl IntoView {
 type Feedback = Resource<Result<Option<FormFeedback>, AppError>>;
 
 /// What the editor shows: the choices, and the product unless it is new.
-type Loaded = (EditorChoices, Option<ProductDetail>);
+type Loaded = Resource<Result<(EditorChoices, Option<ProductDetail>), AppError>>;
 
 #[component]
-fn Editor(area: Area, id: Option<i32>, feedback: Feedback) -> impl IntoView {
-    let reload = RwSignal::new(0u32);
-    let loaded = Resource::new(
-        move || reload.get(),
-        move |_| async move {
-            let choices = product_editor_choices().await?;
-            let product = match id {
-                Some(id) => Some(load_product(id).await?),
-                None => None,
-            };
-            Ok::<Loaded, AppError>((choices, product))
-        },
-    );
+fn Editor(area: Area, id: Option<i32>, loaded: Loaded, reload: RwSignal<u32>, feedback: Feedback) -> impl IntoView {
     let title = if id.is_some() { "Edit product" } else { "New product" };
     view! {
         <div class="desk product-editor">

@@ -1,14 +1,16 @@
-//! Product images: `POST /api/products/{id}/images` takes one upload
-//! (multipart: `image`, the file; `alt`, its description), and
-//! `GET /media/{name}` serves stored files with a year-long, immutable
-//! cache lifetime (a name is its content's SHA-256).
+//! Images of products and categories: `POST /api/products/{id}/images`
+//! adds one to a product (multipart: `image`, the file; `alt`, its
+//! description), `POST /api/categories/{id}/image` sets a category's
+//! (`image`), and `GET /media/{name}` serves stored files with a
+//! year-long, immutable cache lifetime (a name is its content's SHA-256).
 //!
-//! Who may upload is the product editor's rule: admins for every product,
-//! a seller for their own (another's product is 404), 401 without a
-//! session, 403 for customers. The file's type is read from its bytes
-//! (PNG, JPEG or WebP); SVG and anything else is refused, whatever the
-//! name or the claimed type. A browser's own form post (no JavaScript) is
-//! sent back to the editor with the outcome; other callers get JSON.
+//! Who may upload is the editors' rule: for a product, admins for every
+//! one and a seller for their own (another's product is 404); for a
+//! category, admins only. 401 without a session, 403 for anyone else. The
+//! file's type is read from its bytes (PNG, JPEG or WebP); SVG and
+//! anything else is refused, whatever the name or the claimed type. A
+//! browser's own form post (no JavaScript) is sent back to the page it
+//! came from with the outcome; other callers get JSON.
 
 pub mod sniff;
 pub mod store;
@@ -18,8 +20,10 @@ use app::auth::ssr::{authorize, user_of_session, CatalogScope};
 use app::auth::Role;
 use app::error::AppError;
 use app::live::ssr::EventBus;
+use app::categories::ui::CATEGORY_IMAGE_FORM;
 use app::products::ui::UPLOAD_FORM;
 use app::ui::form::{is_local_path, FormFeedback};
+use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -67,6 +71,7 @@ impl Images {
         let limit = self.max_bytes + FRAMING_BYTES;
         Router::new()
             .route("/api/products/{id}/images", post(upload).layer(DefaultBodyLimit::max(limit)))
+            .route("/api/categories/{id}/image", post(upload_category).layer(DefaultBodyLimit::max(limit)))
             .route("/media/{name}", get(serve))
             .with_state(self)
     }
@@ -77,15 +82,15 @@ fn from_a_page(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
 }
 
-/// The editor page a browser returns to: the one it posted from.
-fn back_to(headers: &HeaderMap, product: i32) -> String {
+/// The page a browser returns to: the one it posted from, or `fallback`.
+fn back_to(headers: &HeaderMap, fallback: String) -> String {
     headers
         .get(header::REFERER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<axum::http::Uri>().ok())
         .and_then(|uri| uri.path_and_query().map(|p| p.as_str().to_string()))
         .filter(|path| is_local_path(path))
-        .unwrap_or_else(|| format!("/admin/products/{product}"))
+        .unwrap_or(fallback)
 }
 
 async fn upload(
@@ -95,68 +100,136 @@ async fn upload(
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Response {
-    let outcome = store_upload(&images, product, &session, multipart).await;
-    if !from_a_page(&headers) {
-        return match outcome {
-            Ok(image) => (StatusCode::CREATED, Json(image)).into_response(),
-            Err(err) => api_error(err),
-        };
-    }
-    let feedback = match &outcome {
-        Ok(_) => FormFeedback { form: UPLOAD_FORM.into(), error: None, notice: Some("Image uploaded.".into()), values: Vec::new() },
-        Err(err) => FormFeedback { form: UPLOAD_FORM.into(), error: Some(err.clone()), notice: None, values: Vec::new() },
-    };
-    if let Err(err) = app::ui::form::ssr::keep(&session, &feedback).await {
-        return api_error(err);
-    }
-    Redirect::to(&back_to(&headers, product)).into_response()
+    let outcome = add_to_product(&images, product, &session, multipart).await;
+    let answer = Answer { form: UPLOAD_FORM, notice: "Image uploaded.".into(), back: format!("/admin/products/{product}") };
+    answer.send(&session, &headers, outcome.map(|image| (StatusCode::CREATED, Json(image)))).await
 }
 
-/// Checks, stores and records one upload.
-async fn store_upload(
+async fn upload_category(
+    State(images): State<Images>,
+    Path(category): Path<i32>,
+    session: Session,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    let outcome = set_on_category(&images, category, &session, multipart).await;
+    let notice = outcome.as_ref().map(|row| format!("Image saved for {}.", row.name)).unwrap_or_default();
+    let answer = Answer { form: CATEGORY_IMAGE_FORM, notice, back: "/admin/categories".into() };
+    answer.send(&session, &headers, outcome.map(|row| (StatusCode::OK, Json(row)))).await
+}
+
+/// How an upload is answered: JSON for a program; for a browser posting
+/// its own form, the page it came from (`back` without a referrer), with
+/// the outcome kept under `form` (the `notice` on success).
+struct Answer {
+    form: &'static str,
+    notice: String,
+    back: String,
+}
+
+impl Answer {
+    async fn send<T: IntoResponse>(self, session: &Session, headers: &HeaderMap, outcome: Result<T, AppError>) -> Response {
+        if !from_a_page(headers) {
+            return match outcome {
+                Ok(done) => done.into_response(),
+                Err(err) => api_error(err),
+            };
+        }
+        let (error, notice) = match outcome {
+            Ok(_) => (None, Some(self.notice)),
+            Err(err) => (Some(err), None),
+        };
+        let feedback = FormFeedback { form: self.form.into(), error, notice, values: Vec::new() };
+        if let Err(err) = app::ui::form::ssr::keep(session, &feedback).await {
+            return api_error(err);
+        }
+        Redirect::to(&back_to(headers, self.back)).into_response()
+    }
+}
+
+/// Checks, stores and records one image of `product`.
+async fn add_to_product(
     images: &Images,
     product: i32,
     session: &Session,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<app::products::model::ImageDetail, AppError> {
     let user = user_of_session(&images.db, session, chrono::Utc::now()).await.and_then(|user| authorize(user, Role::Seller))?;
     let scope = CatalogScope::of(&images.db, &user).await?;
-    let too_large = || AppError::PayloadTooLarge(format!("An image can be at most {} MB.", images.max_bytes / (1024 * 1024)));
-    let mut file = None;
-    let mut alt = String::new();
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
-            Err(err) => return Err(AppError::BadRequest(format!("The upload could not be read: {}", err.body_text()))),
-        };
-        match field.name() {
-            Some("image") => {
-                let bytes = field.bytes().await.map_err(|err| {
-                    if err.status() == StatusCode::PAYLOAD_TOO_LARGE { too_large() } else { AppError::BadRequest(err.body_text()) }
-                })?;
-                file = Some(bytes);
-            }
-            Some("alt") => alt = field.text().await.map_err(|err| AppError::BadRequest(err.body_text()))?,
-            _ => {}
-        }
-    }
-    let file = file.ok_or_else(|| AppError::Validation { field: "image".into(), message: "Choose an image to upload.".into() })?;
-    if file.len() > images.max_bytes {
-        return Err(too_large());
-    }
-    let kind = sniff(&file).map_err(|why| AppError::Validation { field: "image".into(), message: why.to_string() })?;
-    let name = format!("{:x}.{}", Sha256::digest(&file), kind.extension());
+    let upload = images.read(multipart).await?;
     // Only for someone who may change the product: checked before storing.
     app::products::ssr::read::product_in(&images.db, scope, product).await?;
-    images.store.put(&name, &file).await.map_err(|err| {
-        tracing::error!(error = %err, name, "could not store an uploaded image");
-        AppError::Internal
-    })?;
-    let (image, recorded) = app::products::ssr::images::add(&images.db, scope, product, format!("/media/{name}"), &alt).await?;
+    let url = images.keep(&upload).await?;
+    let (image, recorded) = app::products::ssr::images::add(&images.db, scope, product, url, &upload.alt).await?;
     recorded.publish(images.events.as_ref());
     Ok(image)
+}
+
+/// Checks and stores an image and makes it `category`'s.
+async fn set_on_category(
+    images: &Images,
+    category: i32,
+    session: &Session,
+    multipart: Multipart,
+) -> Result<app::categories::model::CategoryRow, AppError> {
+    user_of_session(&images.db, session, chrono::Utc::now()).await.and_then(|user| authorize(user, Role::Admin))?;
+    let upload = images.read(multipart).await?;
+    app::categories::ssr::write::exists(&images.db, category).await?;
+    let url = images.keep(&upload).await?;
+    let (row, recorded) = app::categories::ssr::write::set_image(&images.db, category, Some(url)).await?;
+    recorded.publish(images.events.as_ref());
+    Ok(row)
+}
+
+/// An uploaded image, checked: its stored name and its alt text.
+struct Upload {
+    name: String,
+    bytes: Bytes,
+    alt: String,
+}
+
+impl Images {
+    /// The `image` (and `alt`) fields of an upload: 413 over the size
+    /// limit, 422 without a file or for a file that is not an image we take.
+    async fn read(&self, mut multipart: Multipart) -> Result<Upload, AppError> {
+        let too_large = || AppError::PayloadTooLarge(format!("An image can be at most {} MB.", self.max_bytes / (1024 * 1024)));
+        let mut file = None;
+        let mut alt = String::new();
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(field)) => field,
+                Ok(None) => break,
+                Err(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+                Err(err) => return Err(AppError::BadRequest(format!("The upload could not be read: {}", err.body_text()))),
+            };
+            match field.name() {
+                Some("image") => {
+                    let bytes = field.bytes().await.map_err(|err| {
+                        if err.status() == StatusCode::PAYLOAD_TOO_LARGE { too_large() } else { AppError::BadRequest(err.body_text()) }
+                    })?;
+                    file = Some(bytes);
+                }
+                Some("alt") => alt = field.text().await.map_err(|err| AppError::BadRequest(err.body_text()))?,
+                _ => {}
+            }
+        }
+        let bytes = file.ok_or_else(|| AppError::Validation { field: "image".into(), message: "Choose an image to upload.".into() })?;
+        if bytes.len() > self.max_bytes {
+            return Err(too_large());
+        }
+        let kind = sniff(&bytes).map_err(|why| AppError::Validation { field: "image".into(), message: why.to_string() })?;
+        let name = format!("{:x}.{}", Sha256::digest(&bytes), kind.extension());
+        Ok(Upload { name, bytes, alt })
+    }
+
+    /// Stores `upload`, returning the URL it is served at.
+    async fn keep(&self, upload: &Upload) -> Result<String, AppError> {
+        self.store.put(&upload.name, &upload.bytes).await.map_err(|err| {
+            tracing::error!(error = %err, name = upload.name, "could not store an uploaded image");
+            AppError::Internal
+        })?;
+        Ok(format!("/media/{}", upload.name))
+    }
 }
 
 /// A stored file's name: 64 hex digits and a known extension.

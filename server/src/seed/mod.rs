@@ -133,6 +133,7 @@ async fn insert_categories(txn: &DatabaseTransaction) -> Result<IdsBySlug, DbErr
             name: Set(def.name.to_owned()),
             description: Set(def.description.to_owned()),
             position: Set(def.position),
+            image_url: Set(None),
         }
         .insert(txn)
         .await?;

@@ -1,11 +1,12 @@
 //! Categories for admins over HTTP: created with a slug made from the
 //! name, unique slugs, renames and moves that show on the storefront at
 //! once, no cycles, deletion refused while products or subcategories are
-//! in it, and only admins allowed.
+//! in it, images set, shown and taken away, and only admins allowed.
 
 use crate::admin::admin;
 use crate::checkout::{customer, scalar};
 use crate::helpers::{on_both_backends, TestApp};
+use crate::inventory::{post_image, seller, PNG};
 use reqwest::Client;
 use serde_json::{json, Value};
 
@@ -149,6 +150,7 @@ async fn only_admins_manage_categories(app: TestApp) {
         ("/api/admin/categories/list", json!({})),
         ("/api/admin/categories/save", json!({ "draft": { "name": "Mine" } })),
         ("/api/admin/categories/delete", json!({ "id": lighting })),
+        ("/api/admin/categories/image/remove", json!({ "id": lighting })),
     ] {
         assert_eq!(app.post_json_as(&guest, path, body.clone()).await.0, 401, "{path} signed out");
         assert_eq!(app.post_json_as(&shopper, path, body).await.0, 403, "{path} as a customer");
@@ -157,7 +159,43 @@ async fn only_admins_manage_categories(app: TestApp) {
     assert!(storefront(&app, "lighting").await.is_some());
 }
 
+async fn images_show_on_the_category_page(app: TestApp) {
+    let admin = admin(&app).await;
+    let lighting = id_of(&app, "lighting").await;
+    let path = format!("/api/categories/{lighting}/image");
+    let (status, row) = post_image(&app, &admin, &path, "lamps.png", PNG.to_vec(), "image/png").await;
+    assert_eq!(status, 200, "{row}");
+    let url = row["image"].as_str().expect("an image").to_string();
+    assert!(url.starts_with("/media/") && url.ends_with(".png"), "{url}");
+    assert_eq!(storefront(&app, "lighting").await.expect("listed")["image"], url.as_str());
+    let (status, page) = app.get("/c/lighting").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&format!(r#"src="{url}""#)), "the category page shows its image");
+    let served = app.session_client().get(format!("{}{url}", app.base)).send().await.expect("GET image");
+    assert_eq!(served.status().as_u16(), 200);
+
+    // Refused: not an image, no file, a seller, a customer, nobody, no such category.
+    let (status, body) = post_image(&app, &admin, &path, "lamps.png", b"MZ\x90\x00 not a picture".to_vec(), "image/png").await;
+    refused_on(status, &body, "image");
+    let (status, _) = post_image(&app, &seller(&app).await, &path, "lamps.png", PNG.to_vec(), "image/png").await;
+    assert_eq!(status, 403, "a seller");
+    let (status, _) = post_image(&app, &customer(&app, "shopper@example.com").await, &path, "lamps.png", PNG.to_vec(), "image/png").await;
+    assert_eq!(status, 403, "a customer");
+    let (status, _) = post_image(&app, &app.session_client(), &path, "lamps.png", PNG.to_vec(), "image/png").await;
+    assert_eq!(status, 401, "signed out");
+    let (status, _) = post_image(&app, &admin, "/api/categories/999999/image", "lamps.png", PNG.to_vec(), "image/png").await;
+    assert_eq!(status, 404, "no such category");
+    assert_eq!(storefront(&app, "lighting").await.expect("listed")["image"], url.as_str(), "unchanged by the refusals");
+
+    let (status, row) = app.post_json_as(&admin, "/api/admin/categories/image/remove", json!({ "id": lighting })).await;
+    assert_eq!((status, &row["image"]), (200, &Value::Null), "{row}");
+    let (_, page) = app.get("/c/lighting").await;
+    assert!(!page.contains(&url), "the image is gone from the page");
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM events WHERE kind = 'CATEGORY_CHANGED'").await, 2);
+}
+
 on_both_backends!(
+    images_show_on_the_category_page,
     creating_makes_a_slug_and_shows_on_the_storefront,
     slugs_are_unique_and_checked,
     renames_and_moves_show_on_the_storefront_at_once,

@@ -382,7 +382,7 @@ on_both_backends!(
 );
 
 /// A real 1×1 PNG.
-const PNG: &[u8] = &[
+pub(crate) const PNG: &[u8] = &[
     0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
     0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63,
     0xF8, 0xCF, 0xC0, 0xF0, 0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44,
@@ -390,10 +390,15 @@ const PNG: &[u8] = &[
 ];
 
 async fn upload(app: &TestApp, client: &Client, product: i64, name: &str, bytes: Vec<u8>, content_type: &str) -> (u16, Value) {
+    post_image(app, client, &format!("/api/products/{product}/images"), name, bytes, content_type).await
+}
+
+/// Posts a file as the multipart field `image` (and an alt text) to `path`.
+pub(crate) async fn post_image(app: &TestApp, client: &Client, path: &str, name: &str, bytes: Vec<u8>, content_type: &str) -> (u16, Value) {
     let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()).mime_str(content_type).expect("mime");
     let form = reqwest::multipart::Form::new().part("image", part).text("alt", "A test image");
     let response = client
-        .post(format!("{}/api/products/{product}/images", app.base))
+        .post(format!("{}{path}", app.base))
         .header("origin", &app.base)
         .multipart(form)
         .send()

@@ -26,7 +26,14 @@ fn rating(count: i32, sum: i32) -> RatingSummary {
 
 impl From<category::Model> for Category {
     fn from(row: category::Model) -> Self {
-        Category { id: row.id, parent_id: row.parent_id, slug: row.slug, name: row.name, description: row.description }
+        Category {
+            id: row.id,
+            parent_id: row.parent_id,
+            slug: row.slug,
+            name: row.name,
+            description: row.description,
+            image: row.image_url,
+        }
     }
 }
 

@@ -126,6 +126,7 @@ fn category_header(tree: &CategoryTree, category: &Category) -> impl IntoView {
             </ol>
         </nav>
         <h1>{category.name.clone()}</h1>
+        {category.image.clone().map(|src| view! { <img class="category-image" src=src alt=category.name.clone() width="960" height="240" /> })}
         <p class="lead">{category.description.clone()}</p>
         {(!children.is_empty())
             .then(|| {

@@ -53,6 +53,7 @@ fn in_tree_order(rows: Vec<category::Model>, products: &HashMap<i32, i64>) -> Ve
             slug: row.slug.clone(),
             name: row.name.clone(),
             description: row.description.clone(),
+            image: row.image_url.clone(),
             depth,
             products: products.get(&row.id).map_or(0, |&n| u64::try_from(n).unwrap_or(0)),
             children: below.len() as u64,

@@ -1,15 +1,15 @@
-//! Creating, editing, moving and deleting categories. Each change is one
-//! write transaction that also records `CATEGORY_CHANGED` on `catalog`.
+//! Creating, editing, moving and deleting categories, and setting their
+//! images. Each change is one write transaction that also records
+//! `CATEGORY_CHANGED` on `catalog`.
 
 use super::read::list;
 use crate::categories::model::{cycle_problem, delete_blocker, CategoryDraft, CategoryRow};
-use crate::db::begin_write;
+use crate::db::{begin_write, is_unique_violation};
 use crate::entity::{category, product};
 use crate::error::AppError;
 use crate::live::protocol::EventBody;
 use crate::live::ssr::{record, Recorded};
 use crate::live::topic::Topic;
-use crate::products::model::FieldError;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, SqlErr,
@@ -17,10 +17,6 @@ use sea_orm::{
 use std::collections::HashMap;
 
 const SLUG_TAKEN: &str = "Another category already uses this slug; choose another.";
-
-fn refused(problem: FieldError) -> AppError {
-    AppError::Validation { field: problem.field, message: problem.message }
-}
 
 fn refused_on(field: &str, message: &str) -> AppError {
     AppError::Validation { field: field.into(), message: message.into() }
@@ -41,7 +37,7 @@ pub async fn save(
 ) -> Result<(CategoryRow, Recorded), AppError> {
     let draft = draft.normalized();
     if let Some(problem) = draft.problems().into_iter().next() {
-        return Err(refused(problem));
+        return Err(problem.into());
     }
     let txn = begin_write(db).await?;
     let rows = category::Entity::find().all(&txn).await?;
@@ -55,7 +51,7 @@ pub async fn save(
             return Err(refused_on("parent", "Choose a parent category, or none for the top level."));
         }
         if let Some(problem) = id.and_then(|id| cycle_problem(&parents, id, parent)) {
-            return Err(refused(problem));
+            return Err(problem.into());
         }
     }
     if rows.iter().any(|r| r.slug == draft.slug && Some(r.id) != id) {
@@ -89,20 +85,42 @@ pub async fn save(
                 name: Set(draft.name.clone()),
                 description: Set(draft.description.clone()),
                 position: Set(last_position()),
+                image_url: Set(None),
             }
             .insert(&txn)
             .await
         }
     };
     // Two admins saving the same new slug at once: the index decides.
-    let saved = saved.map_err(|err| match err.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => refused_on("slug", SLUG_TAKEN),
-        _ => err.into(),
-    })?;
+    let saved = saved.map_err(|err| if is_unique_violation(&err) { refused_on("slug", SLUG_TAKEN) } else { err.into() })?;
     let recorded = changed(&txn, saved.id).await?;
-    let row = list(&txn).await?.categories.into_iter().find(|c| c.id == saved.id).ok_or_else(not_found)?;
+    let row = as_listed(&txn, saved.id).await?;
     txn.commit().await?;
     Ok((row, recorded))
+}
+
+/// 404 unless category `id` exists: checked before an upload is stored.
+pub async fn exists(db: &impl ConnectionTrait, id: i32) -> Result<(), AppError> {
+    category::Entity::find_by_id(id).one(db).await?.map(|_| ()).ok_or_else(not_found)
+}
+
+/// Sets category `id`'s image to the stored file at `url`, or takes it
+/// away (`None`; the file stays, as a product's image may share it).
+pub async fn set_image(db: &DatabaseConnection, id: i32, url: Option<String>) -> Result<(CategoryRow, Recorded), AppError> {
+    let txn = begin_write(db).await?;
+    let row = category::Entity::find_by_id(id).one(&txn).await?.ok_or_else(not_found)?;
+    let mut row: category::ActiveModel = row.into();
+    row.image_url = Set(url);
+    row.update(&txn).await?;
+    let recorded = changed(&txn, id).await?;
+    let row = as_listed(&txn, id).await?;
+    txn.commit().await?;
+    Ok((row, recorded))
+}
+
+/// Category `id` as the admin tree shows it.
+async fn as_listed(db: &impl ConnectionTrait, id: i32) -> Result<CategoryRow, AppError> {
+    list(db).await?.categories.into_iter().find(|c| c.id == id).ok_or_else(not_found)
 }
 
 /// Deletes category `id`, refused (409, saying what to move first) while
