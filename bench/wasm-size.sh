@@ -75,7 +75,8 @@ measure() {
 }
 
 pkg="target/site/pkg"
-first_load=("$pkg/bazaar.wasm" "$pkg/bazaar.js")
+# A release build's names carry content hashes (bazaar.<hash>.wasm).
+first_load=("$pkg"/bazaar*.wasm "$pkg"/bazaar*.js)
 for f in "$pkg"/__wasm_split*.js; do
     [[ -f "$f" ]] && first_load+=("$f")
 done

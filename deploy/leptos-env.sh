@@ -9,6 +9,6 @@ export LEPTOS_RELOAD_PORT=3001
 export LEPTOS_LIB_DIR=frontend
 export LEPTOS_BIN_DIR=server
 export LEPTOS_JS_MINIFY=false
-export LEPTOS_HASH_FILES=false
+export LEPTOS_HASH_FILES="${LEPTOS_HASH_FILES:-false}"
 # cargo-leptos adds this flag to debug builds.
 export RUSTFLAGS="--cfg erase_components"

@@ -2,7 +2,8 @@
 //! `create-admin EMAIL` creates the first admin (or promotes an account),
 //! since a production shop has no demo admin with a well-known password;
 //! `seed-orders N` adds N made-up orders for trying out the order desk
-//! (see `seed::orders`).
+//! (see `seed::orders`); `hash-time` prints how long one password hash
+//! takes on this machine (the sign-in bench's yardstick).
 
 use app::account::model::SecretString;
 use app::account::ssr::auth::{make_admin, MadeAdmin};
@@ -18,7 +19,8 @@ pub const USAGE: &str = "usage: server                     serve the shop (confi
                                   the password is read from stdin when piped,
                                   otherwise one is generated and printed once
        server seed-orders N       add N made-up orders (and their customers) to try
-                                  the order desk with; needs a catalog (demo data)";
+                                  the order desk with; needs a catalog (demo data)
+       server hash-time           print the milliseconds one password hash takes here";
 
 /// Length of a generated admin password (letters and digits: ~143 bits).
 const GENERATED_PASSWORD_LEN: usize = 24;
@@ -32,6 +34,8 @@ pub enum Command {
     CreateAdmin { email: String },
     /// Add `count` made-up orders.
     SeedOrders { count: usize },
+    /// Time one password hash.
+    HashTime,
 }
 
 /// Why the command could not run.
@@ -54,6 +58,7 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Command, CliError
     match (args.next().as_deref(), args.next(), args.next()) {
         (None, _, _) => Ok(Command::Serve),
         (Some("create-admin"), Some(email), None) => Ok(Command::CreateAdmin { email }),
+        (Some("hash-time"), None, None) => Ok(Command::HashTime),
         (Some("seed-orders"), Some(count), None) => match count.parse() {
             Ok(count) if count > 0 => Ok(Command::SeedOrders { count }),
             _ => Err(CliError::Usage),
@@ -141,6 +146,8 @@ mod tests {
         assert!(matches!(parse(args(&["create-admin", "a@b.c", "extra"])), Err(CliError::Usage)));
         assert!(matches!(parse(args(&["serve-please"])), Err(CliError::Usage)));
         assert_eq!(parse(args(&["seed-orders", "100000"])).ok(), Some(Command::SeedOrders { count: 100_000 }));
+        assert_eq!(parse(args(&["hash-time"])).ok(), Some(Command::HashTime));
+        assert!(matches!(parse(args(&["hash-time", "9"])), Err(CliError::Usage)));
         for bad in [&["seed-orders"][..], &["seed-orders", "0"], &["seed-orders", "-5"], &["seed-orders", "lots"], &["seed-orders", "5", "6"]] {
             assert!(matches!(parse(args(bad)), Err(CliError::Usage)), "{bad:?}");
         }

@@ -92,7 +92,13 @@ pub struct Config {
     /// The low-stock threshold of a new variant when none is given
     /// (`BAZAAR_LOW_STOCK_THRESHOLD`, default 5).
     pub low_stock_threshold: i32,
+    /// Bytes of anonymous visitors' pages kept in memory
+    /// (`BAZAAR_PAGE_CACHE_MB`, default 64; 0 keeps none; `page_cache`).
+    pub page_cache_bytes: u64,
 }
+
+/// `BAZAAR_PAGE_CACHE_MB` when unset.
+pub const DEFAULT_PAGE_CACHE_MB: u64 = 64;
 
 /// How email leaves the shop.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,7 +179,7 @@ impl Config {
         };
         let seed = seed_mode(environment, env::var("BAZAAR_SEED").ok().as_deref())?;
         let secure_cookies = flag_from_env("BAZAAR_SECURE_COOKIES", false)?;
-        let leptos = get_configuration(None).map_err(|e| ConfigError::Leptos(e.to_string()))?.leptos_options;
+        let leptos = with_built_hashes(get_configuration(None).map_err(|e| ConfigError::Leptos(e.to_string()))?.leptos_options);
         let mail = MailConfig::from_env()?;
         let session_idle = match number_from_env("BAZAAR_SESSION_IDLE_DAYS")? {
             Some(days) => std::time::Duration::from_secs(days.saturating_mul(24 * 60 * 60)),
@@ -206,12 +212,26 @@ impl Config {
             images: image_config_from_env()?,
             low_stock_threshold: number_from_env("BAZAAR_LOW_STOCK_THRESHOLD")?
                 .map_or(DEFAULT_LOW_STOCK_THRESHOLD, |n| i32::try_from(n).unwrap_or(i32::MAX).min(app::products::model::MAX_THRESHOLD)),
+            page_cache_bytes: number_from_env("BAZAAR_PAGE_CACHE_MB")?.unwrap_or(DEFAULT_PAGE_CACHE_MB).saturating_mul(1024 * 1024),
         })
     }
 }
 
 /// The low-stock threshold of a new variant when none is configured.
 pub const DEFAULT_LOW_STOCK_THRESHOLD: i32 = 5;
+
+/// `options`, naming the browser files by content whenever the build that
+/// made this binary did: `deploy/build.sh --release` leaves the hash file
+/// beside the binary, and Leptos reads the names from it. Whoever starts
+/// the server (start.sh, a bench, a service manager) then need not also
+/// say `LEPTOS_HASH_FILES=true`.
+fn with_built_hashes(mut options: LeptosOptions) -> LeptosOptions {
+    let beside_binary = env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())));
+    if beside_binary.is_some_and(|file| file.is_file()) {
+        options.hash_files = true;
+    }
+    options
+}
 
 /// `BAZAAR_IMAGE_DIR` (`data/images`) and `BAZAAR_IMAGE_MAX_BYTES` (5 MiB).
 fn image_config_from_env() -> Result<crate::images::ImageConfig, EnvValueError> {

@@ -6,6 +6,7 @@
 #![recursion_limit = "256"]
 
 pub mod api_input;
+pub mod assets;
 pub mod cli;
 pub mod config;
 pub mod csrf;
@@ -17,6 +18,7 @@ pub mod images;
 pub mod jobs;
 pub mod live;
 pub mod mail;
+pub mod page_cache;
 pub mod secret;
 pub mod seed;
 pub mod sessions;
@@ -119,7 +121,8 @@ impl Application {
             store: Arc::new(images::store::DiskStore::new(config.images.dir.clone())),
             max_bytes: config.images.max_bytes,
         };
-        let router = edge.wrap(router(state, session_store, sessions, csrf, webhooks, images));
+        let pages = (config.page_cache_bytes > 0).then(|| page_cache::PageCache::start(config.page_cache_bytes, state.events.as_ref()));
+        let router = edge.wrap(router(state, session_store, sessions, csrf, webhooks, images, pages));
         Ok(Application { listener, router, serve: edge::serve_settings(&config.edge), demo_logins, runner })
     }
 
@@ -180,6 +183,7 @@ fn router(
     csrf: csrf::CsrfPolicy,
     webhooks: shopify::ingest::WebhookIngest,
     images: images::Images,
+    pages: Option<Arc<page_cache::PageCache>>,
 ) -> Router {
     let routes = route_list();
     let options = state.leptos_options.clone();
@@ -192,14 +196,14 @@ fn router(
     // The socket's handler needs the session store besides the shop's
     // state, so it is a router of its own.
     let socket = Router::new().route("/ws", axum::routing::get(live::upgrade)).with_state(live);
-    Router::new()
+    let router = Router::new()
         .route_service("/ws", socket)
         .merge(admin_api::routes())
         .merge(export::routes())
         // Shopify's webhooks: for machines, authenticated by HMAC, with a
         // rate limit of their own (see `shopify::ingest`).
         .merge(webhooks.routes())
-        // Product image uploads (multipart) and the stored files.
+        // Product and category image uploads (multipart) and the stored files.
         .merge(images.routes())
         .leptos_routes_with_context(&state, routes, edge::headers::provide_request_nonce, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(not_found_context(&state), shell))
@@ -211,7 +215,16 @@ fn router(
                 .make_span_with(tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO)),
         )
         .layer(sessions)
-        .layer(axum::middleware::from_fn_with_state(csrf, csrf::reject_cross_site))
+        .layer(axum::middleware::from_fn_with_state(csrf, csrf::reject_cross_site));
+    // Anonymous visitors' pages, kept until the catalog changes.
+    let router = match pages {
+        Some(pages) => router.layer(axum::middleware::from_fn_with_state(pages, page_cache::serve_kept_pages)),
+        None => router,
+    };
+    router
+        // Precompressed files (release builds) are served as they are;
+        // this compresses the rest (pages, API answers) per request.
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(assets::AssetNaming::of(&state.leptos_options), assets::cache_lifetimes))
         .with_state(state)
 }

@@ -73,6 +73,7 @@ pub async fn write_review(
         (Some(_), Err(invalid)) => Err(invalid),
         (Some(user), Ok(input)) => write::write(&state.db, &state.reviews, &user, &product, &input).await,
     };
+    let result = published(&state, result);
     // What was typed goes back into the form after a failure; twice the
     // limit is more than any review being trimmed to fit, and keeps the
     // session small.
@@ -89,6 +90,7 @@ pub async fn mark_review_helpful(review: i32) -> Result<Review, AppError> {
         None => Err(AppError::Unauthorized),
         Some(user) => write::mark_helpful(&state.db, &user, review).await,
     };
+    let result = published(&state, result);
     let page = format!("{}#review-{review}", posted_from("/"));
     finish_form(forms::HELPFUL, page, None, Vec::new(), result).await
 }
@@ -102,6 +104,19 @@ pub async fn hide_review(review: i32, hidden: bool) -> Result<Review, AppError> 
         Err(refused) => Err(refused),
         Ok(admin) => moderate::set_hidden(&state.db, &admin, review, hidden).await,
     };
+    let result = published(&state, result);
     let page = format!("{}#review-{review}", posted_from("/"));
     finish_form(forms::HIDE, page, None, Vec::new(), result).await
+}
+
+/// The review of a committed change, its events published.
+#[cfg(feature = "ssr")]
+fn published(
+    state: &crate::state::AppState,
+    result: Result<(Review, crate::live::ssr::Recorded), AppError>,
+) -> Result<Review, AppError> {
+    result.map(|(review, recorded)| {
+        recorded.publish(state.events.as_ref());
+        review
+    })
 }

@@ -1,5 +1,11 @@
-//! `signin-rss`: peak memory of the Bazaar server under a burst of
-//! concurrent wrong-password sign-ins (issue 6, item 2).
+//! `signin-rss`: peak memory and throughput of the Bazaar server under a
+//! burst of concurrent wrong-password sign-ins (issue 6, item 2; issue 11,
+//! target 5).
+//!
+//! Throughput is the answered sign-ins (401: each one verified a
+//! password) per second of the burst, against the target
+//! 0.9 × cores × 1000 / (ms per hash), the hash timed in the same run by
+//! `server hash-time` (the shop's own argon2 parameters, one core).
 //!
 //! Starts the server binary on a fresh SQLite database in a temporary
 //! folder (demo data, so `customer@bazaar.test` exists), on a free loopback
@@ -157,7 +163,15 @@ async fn main() -> ExitCode {
     }
 }
 
+/// `server hash-time`: milliseconds per hash on one core.
+fn hash_ms(server: &std::path::Path) -> Result<f64, String> {
+    let out = Command::new(server).arg("hash-time").output().map_err(|e| format!("cannot run {}: {e}", server.display()))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.trim().parse().map_err(|_| format!("`server hash-time` printed {text:?}"))
+}
+
 async fn run(options: &Options) -> Result<(), String> {
+    let hash_ms = hash_ms(&options.server)?;
     let dir = std::env::temp_dir().join(format!("signin-rss-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let outcome = async {
@@ -175,6 +189,15 @@ async fn run(options: &Options) -> Result<(), String> {
         println!("  peak RSS (VmHWM): {hwm_before} MiB before, {hwm_after} MiB after");
         println!("  RSS (VmRSS):      {rss_before} MiB before, {rss_after} MiB after");
         println!("  answers: {statuses:?} (status, count; 0 = no answer) in {:.1} s", elapsed.as_secs_f64());
+        let verified = statuses.iter().find(|(status, _)| *status == 401).map_or(0, |(_, n)| *n);
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let per_second = verified as f64 / elapsed.as_secs_f64();
+        let ideal = cores as f64 * 1000.0 / hash_ms;
+        println!(
+            "  throughput: {per_second:.1} verified sign-ins/s; one hash takes {hash_ms:.2} ms, so every core hashing \
+             is {cores} × 1000 / {hash_ms:.2} = {ideal:.1}/s; ratio {:.3} (target ≥ 0.9)",
+            per_second / ideal
+        );
         Ok::<_, String>(())
     }
     .await;

@@ -91,7 +91,7 @@ fn set(headers: &mut HeaderMap, name: HeaderName, value: &'static str) {
 }
 
 /// Whether answers for `path` may show personal data.
-fn is_personal(path: &str) -> bool {
+pub(crate) fn is_personal(path: &str) -> bool {
     if path.starts_with("/api/") {
         return !path.starts_with(PUBLIC_API);
     }

@@ -51,7 +51,7 @@ async fn status_of(client: &Client, url: String) -> u16 {
     client.get(url).send().await.expect("GET").status().as_u16()
 }
 
-async fn text_value(app: &TestApp, sql: &str) -> String {
+pub(crate) async fn text_value(app: &TestApp, sql: &str) -> String {
     app.db
         .query_one(Statement::from_string(app.db.get_database_backend(), sql.to_string()))
         .await

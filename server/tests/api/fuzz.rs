@@ -101,6 +101,7 @@ fn examples(sku: &str, slug: &str) -> Vec<(&'static str, Value)> {
         ("/api/admin/categories/list", json!({})),
         ("/api/admin/categories/save", json!({ "id": 1, "draft": { "name": "Fuzzed", "slug": "fuzzed-category", "description": "Fuzz.", "parent": 2 } })),
         ("/api/admin/categories/delete", json!({ "id": 1 })),
+        ("/api/admin/categories/image/remove", json!({ "id": 1 })),
         ("/api/products/save", json!({ "id": 1, "draft": { "name": "Fuzzed", "slug": "fuzzed", "category": 1, "tags": "a, b", "active": true, "seller": 1 } })),
         (
             "/api/products/variant",

@@ -213,6 +213,9 @@ pub fn test_config(database_url: &str, outbox: &std::path::Path) -> Config {
         // One folder per test process: names are contents, so tests
         // storing the same image share it harmlessly.
         low_stock_threshold: server::config::DEFAULT_LOW_STOCK_THRESHOLD,
+        // On, as in production: every page test also checks that a kept
+        // page never outlives a change.
+        page_cache_bytes: server::config::DEFAULT_PAGE_CACHE_MB * 1024 * 1024,
         images: server::images::ImageConfig {
             dir: std::env::temp_dir().join(format!("bazaar-test-images-{}", std::process::id())),
             ..server::images::ImageConfig::default()

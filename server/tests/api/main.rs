@@ -6,6 +6,7 @@
 mod accounts;
 mod admin;
 mod analytics;
+mod assets;
 mod bad_input;
 mod cart;
 mod catalog;
@@ -23,6 +24,7 @@ mod jobs;
 mod live;
 mod queue;
 mod reviews;
+mod page_cache;
 mod payments;
 mod process;
 mod production;

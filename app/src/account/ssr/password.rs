@@ -239,6 +239,21 @@ fn hash_in(memory: &mut [Block], password: &[u8], salt: password_hash::Salt<'_>)
     Ok(phc.to_string())
 }
 
+/// How long one hash at our parameters takes here, one core, nothing
+/// else waiting: the median of `samples` hashes in a row (at least one).
+/// What `server hash-time` prints, for the sign-in bench's target.
+pub fn time_one_hash(samples: usize) -> Result<std::time::Duration, password_hash::Error> {
+    let mut memory = working_memory();
+    let mut times = Vec::with_capacity(samples.max(1));
+    for _ in 0..samples.max(1) {
+        let started = std::time::Instant::now();
+        hash_blocking(&mut memory, &Plaintext("a password to time the hash with".into()))?;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    Ok(times[times.len() / 2])
+}
+
 fn internal(context: &'static str) -> impl FnOnce(String) -> AppError {
     move |detail| {
         tracing::error!(error = %detail, "{context}");

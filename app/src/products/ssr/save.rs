@@ -120,8 +120,10 @@ pub async fn save_product(
     Ok((detail, recorded))
 }
 
-/// Records `PRODUCT_CHANGED` for product `id` of `seller_id`.
-pub(super) async fn changed(db: &impl ConnectionTrait, id: i32, seller_id: i32) -> Result<Recorded, AppError> {
+/// Records `PRODUCT_CHANGED` for product `id` of `seller_id`: also when
+/// only what its page shows changed (its reviews), so that every list and
+/// cached page of it is drawn again.
+pub(crate) async fn changed(db: &impl ConnectionTrait, id: i32, seller_id: i32) -> Result<Recorded, AppError> {
     let change = ProductChange { product: id, seller: seller_id };
     let mut recorded = Recorded::default();
     recorded.push(record(db, Topic::Catalog, EventBody::ProductChanged(change.clone())).await?);

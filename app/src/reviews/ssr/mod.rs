@@ -4,7 +4,8 @@
 //! the whole behaviour. Every change to which reviews count moves the
 //! product's `rating_count` and `rating_sum` in the same transaction,
 //! under a lock on the product's row, so the totals always add up the
-//! reviews customers see.
+//! reviews customers see, and records `PRODUCT_CHANGED` for it: its page
+//! is not what it was (a cached copy must go).
 
 pub mod limits;
 pub mod moderate;
@@ -17,6 +18,7 @@ use crate::catalog::model::RatingSummary;
 use crate::db::WriteTxn;
 use crate::entity::{product, review};
 use crate::error::AppError;
+use crate::live::ssr::Recorded;
 use crate::reviews::model::Review;
 use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -29,6 +31,13 @@ async fn active_product(db: &impl ConnectionTrait, slug: &str) -> Result<product
         .one(db)
         .await?
         .ok_or_else(|| AppError::NotFound("Product".into()))
+}
+
+/// Records that product `id`'s page changed, in the review change's
+/// transaction.
+async fn page_changed(txn: &WriteTxn, id: i32) -> Result<Recorded, AppError> {
+    let product = product::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| AppError::NotFound("Product".into()))?;
+    crate::products::ssr::save::changed(txn, product.id, product.seller_id).await
 }
 
 /// Queues this transaction behind every other review change of product

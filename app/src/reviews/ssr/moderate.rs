@@ -2,11 +2,12 @@
 //! change is audited in `audit_log` in its own transaction.
 
 use super::read::voted_among;
-use super::{lock_product, move_totals, to_wire};
+use super::{lock_product, move_totals, page_changed, to_wire};
 use crate::auth::CurrentUser;
 use crate::db::begin_write;
 use crate::entity::{audit_log, review};
 use crate::error::AppError;
+use crate::live::ssr::Recorded;
 use crate::reviews::model::Review;
 use chrono::Utc;
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -21,7 +22,12 @@ const UNHIDE: &str = "review.unhide";
 /// in the transaction that changes it and writes its `audit_log` row
 /// (`review.hide` or `review.unhide`, subject `review:{id}`). Asking for
 /// what already holds changes and records nothing.
-pub async fn set_hidden(db: &DatabaseConnection, admin: &CurrentUser, id: i32, hidden: bool) -> Result<Review, AppError> {
+pub async fn set_hidden(
+    db: &DatabaseConnection,
+    admin: &CurrentUser,
+    id: i32,
+    hidden: bool,
+) -> Result<(Review, Recorded), AppError> {
     let not_found = || AppError::NotFound("Review".into());
     let txn = begin_write(db).await?;
     let product_id = review::Entity::find_by_id(id).one(&txn).await?.ok_or_else(not_found)?.product_id;
@@ -31,7 +37,7 @@ pub async fn set_hidden(db: &DatabaseConnection, admin: &CurrentUser, id: i32, h
     let row = review::Entity::find_by_id(id).one(&txn).await?.ok_or_else(not_found)?;
     let voted = voted_among(&txn, admin.id, [id]).await?.contains(&id);
     if row.hidden == hidden {
-        return Ok(to_wire(row, Some(admin.id), voted));
+        return Ok((to_wire(row, Some(admin.id), voted), Recorded::default()));
     }
     let stars = i32::from(row.rating);
     if hidden {
@@ -53,6 +59,7 @@ pub async fn set_hidden(db: &DatabaseConnection, admin: &CurrentUser, id: i32, h
     }
     .insert(&txn)
     .await?;
+    let recorded = page_changed(&txn, product_id).await?;
     txn.commit().await?;
-    Ok(to_wire(row, Some(admin.id), voted))
+    Ok((to_wire(row, Some(admin.id), voted), recorded))
 }

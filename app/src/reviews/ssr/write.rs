@@ -1,11 +1,12 @@
 //! A customer writing a review, and marking someone else's helpful.
 
 use super::limits::ReviewLimits;
-use super::{active_product, lock_product, move_totals, to_wire};
+use super::{active_product, lock_product, move_totals, page_changed, to_wire};
 use crate::auth::CurrentUser;
 use crate::db::begin_write;
 use crate::entity::{order, order_item, product, review, review_vote, variant};
 use crate::error::AppError;
+use crate::live::ssr::Recorded;
 use crate::orders::status::OrderStatus;
 use crate::reviews::model::{Review, ReviewInput};
 use chrono::Utc;
@@ -48,7 +49,7 @@ pub async fn write(
     author: &CurrentUser,
     slug: &str,
     input: &ReviewInput,
-) -> Result<Review, AppError> {
+) -> Result<(Review, Recorded), AppError> {
     let product = active_product(db, slug).await?;
     limits.take_write(author.id)?;
     let txn = begin_write(db).await?;
@@ -97,15 +98,16 @@ pub async fn write(
             .await?
         }
     };
+    let recorded = page_changed(&txn, product.id).await?;
     txn.commit().await?;
-    Ok(to_wire(row, Some(author.id), false))
+    Ok((to_wire(row, Some(author.id), false), recorded))
 }
 
 /// `voter` marks review `id` helpful. Once: marking it again changes
 /// nothing (also when two clicks race). Never their own review
 /// (`Forbidden`); a hidden review, or one of a product no longer for sale,
 /// is `NotFound`.
-pub async fn mark_helpful(db: &DatabaseConnection, voter: &CurrentUser, id: i32) -> Result<Review, AppError> {
+pub async fn mark_helpful(db: &DatabaseConnection, voter: &CurrentUser, id: i32) -> Result<(Review, Recorded), AppError> {
     let not_found = || AppError::NotFound("Review".into());
     let on_sale = Query::select()
         .column(product::Column::Id)
@@ -127,16 +129,16 @@ pub async fn mark_helpful(db: &DatabaseConnection, voter: &CurrentUser, id: i32)
         .on_conflict(OnConflict::columns([review_vote::Column::ReviewId, review_vote::Column::UserId]).do_nothing().to_owned())
         .exec_without_returning(&txn)
         .await?;
-    let row = if inserted == 0 {
-        row
-    } else {
-        review::Entity::update_many()
-            .col_expr(review::Column::HelpfulCount, Expr::col(review::Column::HelpfulCount).add(1))
-            .filter(review::Column::Id.eq(id))
-            .exec(&txn)
-            .await?;
-        review::Entity::find_by_id(id).one(&txn).await?.ok_or_else(not_found)?
-    };
+    if inserted == 0 {
+        return Ok((to_wire(row, Some(voter.id), true), Recorded::default()));
+    }
+    review::Entity::update_many()
+        .col_expr(review::Column::HelpfulCount, Expr::col(review::Column::HelpfulCount).add(1))
+        .filter(review::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    let row = review::Entity::find_by_id(id).one(&txn).await?.ok_or_else(not_found)?;
+    let recorded = page_changed(&txn, row.product_id).await?;
     txn.commit().await?;
-    Ok(to_wire(row, Some(voter.id), true))
+    Ok((to_wire(row, Some(voter.id), true), recorded))
 }
