@@ -121,7 +121,7 @@ impl Application {
             store: Arc::new(images::store::DiskStore::new(config.images.dir.clone())),
             max_bytes: config.images.max_bytes,
         };
-        let pages = (config.page_cache_bytes > 0).then(|| page_cache::PageCache::start(config.page_cache_bytes, state.events.as_ref()));
+        let pages = (config.page_cache_bytes > 0).then(|| page_cache::PageCache::new(config.page_cache_bytes, state.events.as_ref()));
         let router = edge.wrap(router(state, session_store, sessions, csrf, webhooks, images, pages));
         Ok(Application { listener, router, serve: edge::serve_settings(&config.edge), demo_logins, runner })
     }

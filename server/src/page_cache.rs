@@ -12,11 +12,16 @@
 //!   the new request's nonce in its place, so the policy stays per request.
 //! - **Forgetting**: every event on the `catalog` topic (a product, its
 //!   stock or reviews, a category) empties the cache; the events are
-//!   recorded in the change's transaction and published after commit, the
-//!   one bus every live feature uses, so several instances stay right once
-//!   the bus crosses instances. A render that began before a change is not
-//!   kept (a generation count), so a stale page cannot slip in behind the
-//!   emptying. A lagging subscriber empties the cache too.
+//!   recorded in the change's transaction and published after commit on
+//!   the one bus every live feature uses, so several instances stay right
+//!   once the bus crosses instances. The cache reads the bus at the start
+//!   of every request it could answer, before looking: a change whose
+//!   request has been answered is seen by the next request, with no
+//!   window where a listener has not caught up. A render that began before
+//!   a change is not kept (a generation count read again after the
+//!   render), so a stale page cannot slip in behind the emptying. A
+//!   subscription that fell behind (no request for a long while) empties
+//!   the cache too.
 //! - **Bounded** by bytes (`BAZAAR_PAGE_CACHE_MB`, default 64; 0 turns
 //!   it off), least recently used first out (moka).
 
@@ -31,8 +36,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use leptos::nonce::Nonce;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use tokio::sync::broadcast::error::RecvError;
+use std::sync::{Arc, Mutex};
+use tokio::sync::broadcast::error::TryRecvError;
+use tokio::sync::broadcast::Receiver;
 
 /// Pages above this are sent but not kept.
 const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
@@ -59,39 +65,41 @@ pub struct PageCache {
     /// Bumped at every emptying: a render that saw another value began
     /// before the change and is not kept.
     generation: AtomicU64,
+    /// The bus, read before each lookup.
+    events: Mutex<Receiver<Arc<LiveEvent>>>,
 }
 
 impl PageCache {
     /// A cache of at most `max_bytes` of pages, emptied by every catalog
-    /// event on `bus`. Needs a tokio runtime (it spawns its listener).
-    pub fn start(max_bytes: u64, bus: &dyn EventBus) -> Arc<Self> {
+    /// event on `bus`.
+    pub fn new(max_bytes: u64, bus: &dyn EventBus) -> Arc<Self> {
         let pages = moka::sync::Cache::builder()
             .max_capacity(max_bytes)
             .weigher(|key: &String, page: &Arc<Page>| u32::try_from(key.len() + page.html.len()).unwrap_or(u32::MAX))
             .build();
-        let cache = Arc::new(PageCache { pages, generation: AtomicU64::new(0) });
-        let mut events = bus.subscribe();
-        let listener = Arc::downgrade(&cache);
-        tokio::spawn(async move {
-            loop {
-                let forget = match events.recv().await {
-                    Ok(event) => changes_pages(&event),
-                    Err(RecvError::Lagged(_)) => true,
-                    Err(RecvError::Closed) => return,
-                };
-                match listener.upgrade() {
-                    Some(cache) if forget => cache.empty(),
-                    Some(_) => {}
-                    None => return,
-                }
-            }
-        });
-        cache
+        Arc::new(PageCache { pages, generation: AtomicU64::new(0), events: Mutex::new(bus.subscribe()) })
     }
 
-    fn empty(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        self.pages.invalidate_all();
+    /// Reads what the bus published since the last look, emptying the
+    /// cache if any of it changes pages; returns the generation after.
+    fn catch_up(&self) -> u64 {
+        let mut forget = false;
+        // A panic elsewhere while holding the lock left the receiver as it
+        // was: still usable.
+        let mut events = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        loop {
+            match events.try_recv() {
+                Ok(event) => forget |= changes_pages(&event),
+                Err(TryRecvError::Lagged(_)) => forget = true,
+                Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+            }
+        }
+        drop(events);
+        if forget {
+            self.generation.fetch_add(1, Ordering::SeqCst);
+            self.pages.invalidate_all();
+        }
+        self.generation.load(Ordering::SeqCst)
     }
 }
 
@@ -123,13 +131,13 @@ pub async fn serve_kept_pages(State(cache): State<Arc<PageCache>>, request: Requ
     let (Some(key), Some(nonce)) = (key_of(&request), nonce) else {
         return next.run(request).await;
     };
+    let generation = cache.catch_up();
     if let Some(page) = cache.pages.get(&key) {
         let mut response = (StatusCode::OK, page.html.replace(&page.nonce, &nonce)).into_response();
         *response.headers_mut() = page.headers.clone();
         response.headers_mut().insert(CACHE_HEADER, HeaderValue::from_static("hit"));
         return response;
     }
-    let generation = cache.generation.load(Ordering::SeqCst);
     let response = next.run(request).await;
     if !keepable(&response) {
         return response;
@@ -147,7 +155,7 @@ pub async fn serve_kept_pages(State(cache): State<Arc<PageCache>>, request: Requ
     };
     parts.headers.remove(header::CONTENT_LENGTH);
     if let Ok(html) = std::str::from_utf8(&bytes) {
-        if cache.generation.load(Ordering::SeqCst) == generation {
+        if cache.catch_up() == generation {
             let page = Page { headers: parts.headers.clone(), html: html.to_string(), nonce };
             cache.pages.insert(key, Arc::new(page));
         }
