@@ -230,6 +230,7 @@ mod tests {
             slug: String::new(),
             name: String::new(),
             description: String::new(),
+            image: None,
             depth: 0,
             products: 0,
             children: 0,
