@@ -22,7 +22,7 @@ fn use_next() -> Memo<Option<String>> {
 }
 
 /// The outcome a form posted without JavaScript left, read once per page.
-fn use_feedback() -> Resource<Result<Option<FormFeedback>, AppError>> {
+fn use_feedback() -> crate::ui::form::PageFeedback {
     Resource::new(|| (), |_| take_form_feedback())
 }
 

@@ -16,7 +16,7 @@ use crate::live::ui::use_live_topic;
 use crate::products::model::FieldError;
 use crate::products::ui::{AreaNav, Area};
 use crate::ui::forbidden::Forbidden;
-use crate::ui::form::{action_error, feedback_for, take_form_feedback, FormFeedback};
+use crate::ui::form::{action_error, hydrated, take_form_feedback, PageFeedback, PostedOutcome};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -52,16 +52,13 @@ pub fn CategoriesPage() -> impl IntoView {
     }
 }
 
-/// The tree and the forms, reloaded after every change made here or (live)
-/// by another admin.
 /// The name an image upload's outcome is kept under (`server::images`).
 pub const CATEGORY_IMAGE_FORM: &str = "category-image";
 
-/// What an image upload posted without JavaScript left to show.
-type Feedback = Resource<Result<Option<FormFeedback>, AppError>>;
-
+/// The tree and the forms, reloaded after every change made here or (live)
+/// by another admin.
 #[component]
-fn CategoryDesk(list: Resource<Result<CategoryList, AppError>>, reload: RwSignal<u32>, feedback: Feedback) -> impl IntoView {
+fn CategoryDesk(list: Resource<Result<CategoryList, AppError>>, reload: RwSignal<u32>, feedback: PageFeedback) -> impl IntoView {
     let storefront = crate::ui::layout::use_categories().0;
     let changed = Callback::new(move |()| {
         reload.update(|n| *n += 1);
@@ -87,20 +84,7 @@ fn CategoryDesk(list: Resource<Result<CategoryList, AppError>>, reload: RwSignal
                 <h1>"Categories"</h1>
                 <AreaNav area=Area::Admin />
             </header>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let feedback = feedback_for(feedback.await, CATEGORY_IMAGE_FORM);
-                    let notice = feedback.as_ref().and_then(|f| f.notice.clone());
-                    let error = feedback.and_then(|f| f.error).map(|e| match e {
-                        AppError::Validation { message, .. } => message,
-                        other => other.to_string(),
-                    });
-                    view! {
-                        {notice.map(|n| view! { <p role="status">{n}</p> })}
-                        {error.map(|e| view! { <p role="alert" class="form-error">{e}</p> })}
-                    }
-                })}
-            </Suspense>
+            <PostedOutcome feedback form=CATEGORY_IMAGE_FORM />
             <Transition fallback=|| view! { <p>"Loading categories…"</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
@@ -329,15 +313,6 @@ impl FormState {
     fn draft(self) -> CategoryDraft {
         CategoryDraft { name: self.name.get(), slug: self.slug.get(), description: self.description.get(), parent: self.parent.get() }
     }
-}
-
-/// `false` on the server and until hydrated: the forms need their
-/// handlers, so they stay disabled rather than take typing that would be
-/// lost.
-fn hydrated() -> ReadSignal<bool> {
-    let (ready, set_ready) = signal(false);
-    Effect::new(move |_| set_ready.set(true));
-    ready
 }
 
 fn message_for(problems: RwSignal<Vec<FieldError>>, field: &'static str) -> Signal<Option<String>> {

@@ -16,7 +16,7 @@ use crate::live::ui::use_live_topic;
 use crate::money::{format_amount, parse_amount, Money};
 use crate::orders::seller::{seller_orders, SellerSales};
 use crate::ui::forbidden::Forbidden;
-use crate::ui::form::{action_error, feedback_for, take_form_feedback, FormFeedback};
+use crate::ui::form::{action_error, hydrated, take_form_feedback, PageFeedback, PostedOutcome};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_navigate, use_params_map, use_query_map};
@@ -267,14 +267,11 @@ pub fn ProductEditorPage() -> impl IntoView {
     }
 }
 
-/// What a form posted without JavaScript (the image upload) left to show.
-type Feedback = Resource<Result<Option<FormFeedback>, AppError>>;
-
 /// What the editor shows: the choices, and the product unless it is new.
 type Loaded = Resource<Result<(EditorChoices, Option<ProductDetail>), AppError>>;
 
 #[component]
-fn Editor(area: Area, id: Option<i32>, loaded: Loaded, reload: RwSignal<u32>, feedback: Feedback) -> impl IntoView {
+fn Editor(area: Area, id: Option<i32>, loaded: Loaded, reload: RwSignal<u32>, feedback: PageFeedback) -> impl IntoView {
     let title = if id.is_some() { "Edit product" } else { "New product" };
     view! {
         <div class="desk product-editor">
@@ -303,7 +300,7 @@ fn EditorView(
     choices: EditorChoices,
     product: Option<ProductDetail>,
     reload: RwSignal<u32>,
-    feedback: Feedback,
+    feedback: PageFeedback,
 ) -> impl IntoView {
     let id = product.as_ref().map(|p| p.id);
     let draft = product.as_ref().map(|p| p.draft.clone()).unwrap_or_default();
@@ -329,15 +326,6 @@ fn EditorView(
             }
         })}
     }
-}
-
-/// `false` on the server and until this component has hydrated. The
-/// editor's forms only work with their handlers attached, so their fields
-/// stay disabled until then rather than taking typing that would be lost.
-fn hydrated() -> ReadSignal<bool> {
-    let (ready, set_ready) = signal(false);
-    Effect::new(move |_| set_ready.set(true));
-    ready
 }
 
 /// A field's error from the last save, and the ones the form found itself.
@@ -691,7 +679,7 @@ fn SellerOrdersView(orders: SellerSales) -> impl IntoView {
 /// (`POST /api/products/{id}/images`), which works with or without
 /// JavaScript: the server sends the browser back here with the outcome.
 #[component]
-fn ImagesEditor(product: i32, images: Vec<ImageDetail>, reload: RwSignal<u32>, feedback: Feedback) -> impl IntoView {
+fn ImagesEditor(product: i32, images: Vec<ImageDetail>, reload: RwSignal<u32>, feedback: PageFeedback) -> impl IntoView {
     let set_alt = ServerAction::<SetImageAlt>::new();
     let shift = ServerAction::<MoveImage>::new();
     let delete = ServerAction::<DeleteImage>::new();
@@ -765,20 +753,7 @@ fn ImagesEditor(product: i32, images: Vec<ImageDetail>, reload: RwSignal<u32>, f
                     <input id="image-alt" name="alt" type="text" maxlength="200" />
                 </div>
                 <button type="submit">"Upload image"</button>
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let feedback = feedback_for(feedback.await, UPLOAD_FORM);
-                        let notice = feedback.as_ref().and_then(|f| f.notice.clone());
-                        let error = feedback.and_then(|f| f.error).map(|e| match e {
-                            AppError::Validation { message, .. } => message,
-                            other => other.to_string(),
-                        });
-                        view! {
-                            {notice.map(|n| view! { <p role="status">{n}</p> })}
-                            {error.map(|e| view! { <p role="alert" class="form-error">{e}</p> })}
-                        }
-                    })}
-                </Suspense>
+                <PostedOutcome feedback form=UPLOAD_FORM />
             </form>
         </section>
     }

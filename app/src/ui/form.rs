@@ -102,6 +102,41 @@ pub(crate) fn feedback_for(feedback: Result<Option<FormFeedback>, AppError>, for
     feedback.ok().flatten().filter(|f| f.form == form)
 }
 
+/// What a form posted without JavaScript left to show: read once per page
+/// ([`take_form_feedback`]), at the page's top.
+pub(crate) type PageFeedback = Resource<Result<Option<FormFeedback>, AppError>>;
+
+/// The notice or the error that a plain form post (an upload) of `form`
+/// left in `feedback`: a status or an alert, nothing otherwise.
+#[component]
+pub(crate) fn PostedOutcome(feedback: PageFeedback, form: &'static str) -> impl IntoView {
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let feedback = feedback_for(feedback.await, form);
+                let notice = feedback.as_ref().and_then(|f| f.notice.clone());
+                let error = feedback.and_then(|f| f.error).map(|e| match e {
+                    AppError::Validation { message, .. } => message,
+                    other => other.to_string(),
+                });
+                view! {
+                    {notice.map(|n| view! { <p role="status">{n}</p> })}
+                    {error.map(|e| view! { <p role="alert" class="form-error">{e}</p> })}
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// `false` on the server and until the calling component has hydrated.
+/// A form that only works with its handlers attached stays disabled until
+/// then, rather than taking typing (or clicks) that would be lost.
+pub(crate) fn hydrated() -> ReadSignal<bool> {
+    let (ready, set_ready) = signal(false);
+    Effect::new(move |_| set_ready.set(true));
+    ready
+}
+
 /// An error no field of the form shows (a failure on our side, or a field
 /// the form does not have), announced at the top of the form.
 #[component]
