@@ -57,12 +57,6 @@ preflight
 TMP_DIR="$(mktemp -d -t bazaar-analytics.XXXXXX)"
 SERVER_PID=""
 PG_DATABASE=""
-drop_postgres() {
-    if [[ -n "$PG_DATABASE" ]]; then
-        psql -q "$POSTGRES_URL/postgres" -c "DROP DATABASE IF EXISTS $PG_DATABASE WITH (FORCE)" >/dev/null 2>&1 || true
-        PG_DATABASE=""
-    fi
-}
 trap 'stop_process "$SERVER_PID"; drop_postgres; rm -rf "$TMP_DIR"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -86,14 +80,6 @@ run_sql() { # database_url sql
             ;;
         *) psql -q "$1" -c "$2" >/dev/null ;;
     esac
-}
-
-# A cookie jar signed in with the credentials `$2`.
-sign_in() { # jar json
-    local status
-    status="$(curl -s -o /dev/null -w '%{http_code}' -c "$1" -H 'content-type: application/json' \
-        -d "$2" "$BASE_URL/api/auth/sign-in")"
-    [[ "$status" == 200 ]] || { echo "sign-in failed ($status)" >&2; exit 1; }
 }
 
 # Calls `$2` with the cookies `$1` for the last `$3` days; prints the
@@ -127,22 +113,11 @@ echo "==> load average before: $(cut -d' ' -f1-3 /proc/loadavg); other compilers
 results="$TMP_DIR/results"
 : >"$results"
 for backend in $BACKENDS; do
-    case "$backend" in
-        sqlite) url="sqlite://$TMP_DIR/analytics.db?mode=rwc" ;;
-        postgres)
-            PG_DATABASE="bazaar_bench_analytics_$$"
-            psql -q "$POSTGRES_URL/postgres" -c "CREATE DATABASE $PG_DATABASE" >/dev/null
-            url="$POSTGRES_URL/$PG_DATABASE"
-            ;;
-        *) echo "unknown backend $backend (sqlite or postgres)" >&2; exit 1 ;;
-    esac
+    echo "==> $backend"
+    fresh_database "$backend" analytics
+    url="$DATABASE"
     log="$TMP_DIR/server-$backend.log"
-    echo "==> $backend: demo data"
-    start_server "$url" "$log"
-    stop_process "$SERVER_PID"
-    SERVER_PID=""
-    echo "==> $backend: seeding $ORDERS orders"
-    DATABASE_URL="$url" NO_COLOR=1 RUST_LOG=warn "$SERVER_BIN" seed-orders "$ORDERS" 2>/dev/null | tail -n 1
+    seed_database "$log" "$ORDERS"
     if [[ "$DROP_INDEXES" == 1 ]]; then
         echo "==> $backend: dropping idx_orders_sales and idx_order_items_sales"
         run_sql "$url" "DROP INDEX idx_orders_sales; DROP INDEX idx_order_items_sales;"

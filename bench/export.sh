@@ -45,12 +45,6 @@ preflight
 TMP_DIR="$(mktemp -d -t bazaar-export.XXXXXX)"
 SERVER_PID=""
 PG_DATABASE=""
-drop_postgres() {
-    if [[ -n "$PG_DATABASE" ]]; then
-        psql -q "$POSTGRES_URL/postgres" -c "DROP DATABASE IF EXISTS $PG_DATABASE WITH (FORCE)" >/dev/null 2>&1 || true
-        PG_DATABASE=""
-    fi
-}
 trap 'stop_process "$SERVER_PID"; drop_postgres; rm -rf "$TMP_DIR"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -68,26 +62,13 @@ memory_kib() { awk -v f="$1:" '$1 == f { print $2 }' "/proc/$SERVER_PID/status";
 
 echo "==> commit $(describe_commit), $(nproc) cores, $(uname -sr), $SERVER_BIN"
 for backend in $BACKENDS; do
-    case "$backend" in
-        sqlite) url="sqlite://$TMP_DIR/export.db?mode=rwc" ;;
-        postgres)
-            PG_DATABASE="bazaar_bench_export_$$"
-            psql -q "$POSTGRES_URL/postgres" -c "CREATE DATABASE $PG_DATABASE" >/dev/null
-            url="$POSTGRES_URL/$PG_DATABASE"
-            ;;
-        *) echo "unknown backend $backend (sqlite or postgres)" >&2; exit 1 ;;
-    esac
+    echo "==> $backend"
+    fresh_database "$backend" export
+    url="$DATABASE"
     log="$TMP_DIR/server-$backend.log"
-    echo "==> $backend: demo data"
+    seed_database "$log" "$ORDERS"
     start_server "$url" "$log"
-    stop_process "$SERVER_PID"
-    SERVER_PID=""
-    echo "==> $backend: seeding $ORDERS orders"
-    DATABASE_URL="$url" NO_COLOR=1 RUST_LOG=warn "$SERVER_BIN" seed-orders "$ORDERS" 2>/dev/null | tail -n 1
-    start_server "$url" "$log"
-    status="$(curl -s -o /dev/null -w '%{http_code}' -c "$TMP_DIR/admin.jar" -H 'content-type: application/json' \
-        -d "$ADMIN" "$BASE_URL/api/auth/sign-in")"
-    [[ "$status" == 200 ]] || { echo "sign-in failed ($status)" >&2; exit 1; }
+    sign_in "$TMP_DIR/admin.jar" "$ADMIN"
     curl -s -f -o /dev/null -b "$TMP_DIR/admin.jar" "$BASE_URL/admin/orders.csv?q=nobody-at-all"
     before="$(memory_kib VmRSS)"
     echo 5 >"/proc/$SERVER_PID/clear_refs"

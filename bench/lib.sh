@@ -79,3 +79,50 @@ install_cleanup() {
     trap 'exit 130' INT
     trap 'exit 143' TERM
 }
+
+# The order benches (analytics, export) run each backend on a database of
+# its own, with the demo data and ORDERS seeded orders. They define
+# `start_server url log`, and set POSTGRES_URL, PG_DATABASE="" and TMP_DIR.
+
+# Sets DATABASE to a fresh database for backend `$1`: a file in TMP_DIR for
+# sqlite, or the database `bazaar_bench_$2_<pid>` on POSTGRES_URL
+# (PG_DATABASE, removed by `drop_postgres`).
+fresh_database() { # backend name
+    case "$1" in
+        sqlite) DATABASE="sqlite://$TMP_DIR/$2.db?mode=rwc" ;;
+        postgres)
+            PG_DATABASE="bazaar_bench_$2_$$"
+            psql -q "$POSTGRES_URL/postgres" -c "CREATE DATABASE $PG_DATABASE" >/dev/null
+            DATABASE="$POSTGRES_URL/$PG_DATABASE"
+            ;;
+        *) echo "unknown backend $1 (sqlite or postgres)" >&2; exit 1 ;;
+    esac
+}
+
+# Drops the PostgreSQL database `fresh_database` made, if any.
+drop_postgres() {
+    if [[ -n "${PG_DATABASE:-}" ]]; then
+        psql -q "$POSTGRES_URL/postgres" -c "DROP DATABASE IF EXISTS $PG_DATABASE WITH (FORCE)" >/dev/null 2>&1 || true
+        PG_DATABASE=""
+    fi
+}
+
+# Fills DATABASE with the demo data (the server seeds it on its first
+# start, logging to `$1`) and `$2` made-up orders (`server seed-orders`).
+seed_database() { # log orders
+    echo "==> demo data"
+    start_server "$DATABASE" "$1"
+    stop_process "$SERVER_PID"
+    SERVER_PID=""
+    echo "==> seeding $2 orders"
+    DATABASE_URL="$DATABASE" NO_COLOR=1 RUST_LOG=warn "$SERVER_BIN" seed-orders "$2" 2>/dev/null | tail -n 1
+}
+
+# Signs in at BASE_URL with the credentials JSON `$2`, keeping the
+# session in the cookie jar `$1`.
+sign_in() { # jar json
+    local status
+    status="$(curl -s -o /dev/null -w '%{http_code}' -c "$1" -H 'content-type: application/json' \
+        -d "$2" "$BASE_URL/api/auth/sign-in")"
+    [[ "$status" == 200 ]] || { echo "sign-in failed ($status)" >&2; exit 1; }
+}
