@@ -98,7 +98,8 @@ pub async fn write(
             .await?
         }
     };
-    let recorded = page_changed(&txn, product.id).await?;
+    // The product is at hand: no need to read it again for its seller.
+    let recorded = crate::products::ssr::save::changed(&txn, product.id, product.seller_id).await?;
     txn.commit().await?;
     Ok((to_wire(row, Some(author.id), false), recorded))
 }
