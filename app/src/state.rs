@@ -15,6 +15,10 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Takes checkout payments.
     pub payments: Arc<dyn PaymentProvider>,
+    /// How long checkout waits for a charge, and when the recovery job
+    /// settles what it did not (`BAZAAR_PAYMENT_TIMEOUT_SECS`,
+    /// `BAZAAR_CHECKOUT_SETTLE_SECS`).
+    pub payment_timing: crate::checkout::settle::PaymentTiming,
     /// Delivers committed domain events (order changes, queued emails…)
     /// to live sockets and background workers.
     pub events: Arc<dyn EventBus>,

@@ -95,6 +95,38 @@ pub struct Config {
     /// Bytes of anonymous visitors' pages kept in memory
     /// (`BAZAAR_PAGE_CACHE_MB`, default 64; 0 keeps none; `page_cache`).
     pub page_cache_bytes: u64,
+    /// How checkout waits for payments and settles what it did not hear.
+    pub payments: PaymentConfig,
+}
+
+/// Checkout's payment timing and the simulated provider's latency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PaymentConfig {
+    /// `BAZAAR_PAYMENT_TIMEOUT_SECS` (20) and `BAZAAR_CHECKOUT_SETTLE_SECS`
+    /// (60), the second longer than the first.
+    pub timing: app::checkout::settle::PaymentTiming,
+    /// `BAZAAR_PAYMENTS_LATENCY_MS` (0): how long the simulated provider
+    /// takes to answer a charge, for benchmarks and crash tests.
+    pub simulated_latency: std::time::Duration,
+}
+
+impl PaymentConfig {
+    fn from_env() -> Result<Self, ConfigError> {
+        let defaults = app::checkout::settle::PaymentTiming::default();
+        let timing = app::checkout::settle::PaymentTiming {
+            timeout: number_from_env("BAZAAR_PAYMENT_TIMEOUT_SECS")?.map_or(defaults.timeout, |s| std::time::Duration::from_secs(s.max(1))),
+            settle_after: number_from_env("BAZAAR_CHECKOUT_SETTLE_SECS")?.map_or(defaults.settle_after, std::time::Duration::from_secs),
+        };
+        // The recovery job must never settle an order whose checkout is
+        // still waiting for the provider's answer.
+        if timing.settle_after <= timing.timeout {
+            return Err(ConfigError::SettleBeforeTimeout);
+        }
+        Ok(PaymentConfig {
+            timing,
+            simulated_latency: std::time::Duration::from_millis(number_from_env("BAZAAR_PAYMENTS_LATENCY_MS")?.unwrap_or(0)),
+        })
+    }
 }
 
 /// `BAZAAR_PAGE_CACHE_MB` when unset.
@@ -162,6 +194,8 @@ pub enum ConfigError {
     Edge(#[from] crate::edge::EdgeConfigError),
     #[error("Leptos configuration: {0}")]
     Leptos(String),
+    #[error("BAZAAR_CHECKOUT_SETTLE_SECS must be longer than BAZAAR_PAYMENT_TIMEOUT_SECS")]
+    SettleBeforeTimeout,
 }
 
 impl Config {
@@ -213,6 +247,7 @@ impl Config {
             low_stock_threshold: number_from_env("BAZAAR_LOW_STOCK_THRESHOLD")?
                 .map_or(DEFAULT_LOW_STOCK_THRESHOLD, |n| i32::try_from(n).unwrap_or(i32::MAX).min(app::products::model::MAX_THRESHOLD)),
             page_cache_bytes: number_from_env("BAZAAR_PAGE_CACHE_MB")?.unwrap_or(DEFAULT_PAGE_CACHE_MB).saturating_mul(1024 * 1024),
+            payments: PaymentConfig::from_env()?,
         })
     }
 }

@@ -85,10 +85,12 @@ impl Application {
             MailTransport::Smtp(url) => Arc::new(mail::SmtpMailer::from_url(url.expose())?),
         };
         // The simulated provider keeps its charges in the shop's database.
-        let payments: Arc<dyn app::checkout::payment::PaymentProvider> = Arc::new(SimulatedPayments::new(db.clone()));
+        let payments: Arc<dyn app::checkout::payment::PaymentProvider> =
+            Arc::new(SimulatedPayments::new(db.clone()).with_latency(config.payments.simulated_latency));
         let handlers = jobs::Handlers::default()
             .with(app::mail::ssr::SEND_EMAIL, mail::job::SendEmail { db: db.clone(), mailer, from: config.mail.from.clone() })
             .with(app::orders::change::REFUND, jobs::refund::Refund { db: db.clone(), payments: payments.clone() })
+            .with(app::checkout::settle::SETTLE, jobs::settle::Settle { db: db.clone(), payments: payments.clone(), events: events.clone() })
             .with(jobs::housekeeping::PRUNE, jobs::housekeeping::Prune { db: db.clone(), retention: config.event_retention })
             .with(shopify::sync::SYNC, shopify::sync::SyncOrder::new(db.clone(), events.clone()));
         let runner = jobs::Runner::start(db.clone(), events.as_ref(), config.jobs.clone(), handlers, &app::jobs::ssr::queue::queues::ALL);
@@ -97,6 +99,7 @@ impl Application {
             db: db.clone(),
             leptos_options: config.leptos,
             payments,
+            payment_timing: config.payments.timing,
             events,
             password_hashing: app::account::ssr::password::HashingLimit::new(
                 config.password_hashing.concurrency,

@@ -82,7 +82,7 @@ pub async fn place_order(
     let result = match ssr::AddressChoice::from_form(&address_id, new_address) {
         Ok(address) => {
             let request = ssr::OrderRequest { idempotency_key: &idempotency_key, address, card_number: &card_number };
-            ssr::place_order((&state).into(), &user, request).await
+            ssr::place_order((&state).into(), state.payment_timing, &user, request).await
         }
         Err(err) => Err(err),
     };

@@ -9,6 +9,12 @@ pub mod test_cards {
     pub const DECLINED: &str = "4000000000000002";
     /// Declined for insufficient funds.
     pub const INSUFFICIENT_FUNDS: &str = "4000000000009995";
+    /// The provider cannot be reached: nothing is charged, and checkout
+    /// cannot tell (the recovery job later finds no charge).
+    pub const UNREACHABLE: &str = "4000000000000119";
+    /// Charged, but the provider's answer is lost on the way back: checkout
+    /// cannot tell (the recovery job later finds the charge).
+    pub const ANSWER_LOST: &str = "4000000000000259";
 }
 
 /// Why a card number was refused.

@@ -1,5 +1,6 @@
 //! Checkout: the quote (shipping and total), payment, and placing the
-//! order in one transaction that can never oversell.
+//! order: a reservation that can never oversell, the charge, and the
+//! settlement, with no transaction open across the payment call.
 
 pub mod api;
 pub mod card;
@@ -11,6 +12,8 @@ pub mod payment;
 #[cfg(feature = "ssr")]
 pub mod retry;
 pub mod shipping;
+#[cfg(feature = "ssr")]
+pub mod settle;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod ui;

@@ -14,6 +14,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, SqlErr,
 };
 use std::fmt::{self, Debug};
+use std::time::Duration;
 
 /// One charge to make.
 #[derive(Clone)]
@@ -70,6 +71,10 @@ pub trait PaymentProvider: Send + Sync + Debug {
     /// Returns the money of a charge (a cancelled order, or a charge whose
     /// order could not be saved). Refunding twice is harmless.
     async fn refund(&self, reference: &str) -> Result<(), PaymentError>;
+    /// The paid charge made for `idempotency_key`, if there is one: how a
+    /// checkout that never heard the answer to its charge (a timeout, a
+    /// crash) learns whether the card was charged.
+    async fn find(&self, idempotency_key: &str) -> Result<Option<Receipt>, PaymentError>;
 }
 
 const PAID: &str = "paid";
@@ -84,16 +89,52 @@ const INSERT_ATTEMPTS: usize = 3;
 /// across restarts and across servers sharing the database.
 ///
 /// It writes outside the caller's transactions, as a real provider would
-/// (checkout charges before it opens the order's transaction).
+/// (checkout charges between its two transactions, holding none).
 #[derive(Debug, Clone)]
 pub struct SimulatedPayments {
     db: DatabaseConnection,
+    /// How long each charge's answer takes to come back.
+    latency: Duration,
 }
 
 impl SimulatedPayments {
-    /// A provider keeping its charges in `db`.
+    /// A provider keeping its charges in `db`, answering at once.
     pub fn new(db: DatabaseConnection) -> Self {
-        SimulatedPayments { db }
+        SimulatedPayments { db, latency: Duration::ZERO }
+    }
+
+    /// Answers each charge `latency` after deciding it, as a real provider
+    /// across the internet does (100–500 ms): for benchmarks, and for tests
+    /// that stop the shop while a charge's answer is on its way.
+    pub fn with_latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
+    /// Charges `request`'s key once: the paid charge it already has, or a
+    /// new one.
+    async fn charge_once(&self, request: &ChargeRequest) -> Result<Receipt, PaymentError> {
+        for _ in 0..INSERT_ATTEMPTS {
+            let latest = self.latest(&request.idempotency_key).await.map_err(unavailable)?;
+            let attempt = match latest {
+                Some(paid) if paid.status == PAID => {
+                    let same_amount =
+                        paid.amount_cents == request.amount.cents && paid.currency == request.amount.currency;
+                    return if same_amount { Ok(Receipt { reference: paid.reference }) } else { Err(PaymentError::KeyReused) };
+                }
+                // Refunded: that money went back, so this is a new charge.
+                Some(refunded) => refunded.attempt + 1,
+                None => 1,
+            };
+            match self.record(request, attempt).await {
+                Ok(charge) => return Ok(Receipt { reference: charge.reference }),
+                // Someone charged this key (or took this reference) just
+                // now: look again.
+                Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => continue,
+                Err(err) => return Err(unavailable(err)),
+            }
+        }
+        Err(PaymentError::Unavailable("the charge kept colliding with concurrent charges".into()))
     }
 
     async fn latest(&self, key: &str) -> Result<Option<payment_charge::Model>, DbErr> {
@@ -139,32 +180,19 @@ fn unavailable(err: DbErr) -> PaymentError {
 #[async_trait::async_trait]
 impl PaymentProvider for SimulatedPayments {
     async fn charge(&self, request: ChargeRequest) -> Result<Receipt, PaymentError> {
-        match request.card_number.as_str() {
-            test_cards::DECLINED => return Err(PaymentError::Declined),
-            test_cards::INSUFFICIENT_FUNDS => return Err(PaymentError::InsufficientFunds),
-            _ => {}
+        let outcome = match request.card_number.as_str() {
+            test_cards::DECLINED => Err(PaymentError::Declined),
+            test_cards::INSUFFICIENT_FUNDS => Err(PaymentError::InsufficientFunds),
+            test_cards::UNREACHABLE => return Err(PaymentError::Unavailable("the payment service did not answer".into())),
+            _ => self.charge_once(&request).await,
+        };
+        if request.card_number == test_cards::ANSWER_LOST && outcome.is_ok() {
+            return Err(PaymentError::Unavailable("the payment service's answer was lost".into()));
         }
-        for _ in 0..INSERT_ATTEMPTS {
-            let latest = self.latest(&request.idempotency_key).await.map_err(unavailable)?;
-            let attempt = match latest {
-                Some(paid) if paid.status == PAID => {
-                    let same_amount =
-                        paid.amount_cents == request.amount.cents && paid.currency == request.amount.currency;
-                    return if same_amount { Ok(Receipt { reference: paid.reference }) } else { Err(PaymentError::KeyReused) };
-                }
-                // Refunded: that money went back, so this is a new charge.
-                Some(refunded) => refunded.attempt + 1,
-                None => 1,
-            };
-            match self.record(&request, attempt).await {
-                Ok(charge) => return Ok(Receipt { reference: charge.reference }),
-                // Someone charged this key (or took this reference) just
-                // now: look again.
-                Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => continue,
-                Err(err) => return Err(unavailable(err)),
-            }
+        if !self.latency.is_zero() {
+            tokio::time::sleep(self.latency).await;
         }
-        Err(PaymentError::Unavailable("the charge kept colliding with concurrent charges".into()))
+        outcome
     }
 
     async fn refund(&self, reference: &str) -> Result<(), PaymentError> {
@@ -189,6 +217,11 @@ impl PaymentProvider for SimulatedPayments {
         }
         tracing::info!(reference, "simulated refund");
         Ok(())
+    }
+
+    async fn find(&self, idempotency_key: &str) -> Result<Option<Receipt>, PaymentError> {
+        let latest = self.latest(idempotency_key).await.map_err(unavailable)?;
+        Ok(latest.filter(|charge| charge.status == PAID).map(|charge| Receipt { reference: charge.reference }))
     }
 }
 
@@ -234,6 +267,19 @@ mod tests {
         assert_eq!(provider.charge(request(test_cards::DECLINED, "a")).await, Err(PaymentError::Declined));
         assert_eq!(provider.charge(request(test_cards::INSUFFICIENT_FUNDS, "b")).await, Err(PaymentError::InsufficientFunds));
         assert_eq!(charge_count(&db).await, 0);
+    }
+
+    #[tokio::test]
+    async fn find_tells_whether_a_key_was_charged() {
+        let db = ledger().await;
+        let provider = SimulatedPayments::new(db.clone());
+        assert!(matches!(provider.charge(request(test_cards::UNREACHABLE, "u")).await, Err(PaymentError::Unavailable(_))));
+        assert_eq!(provider.find("u").await, Ok(None), "an unreachable provider charged nothing");
+        assert!(matches!(provider.charge(request(test_cards::ANSWER_LOST, "l")).await, Err(PaymentError::Unavailable(_))));
+        let found = provider.find("l").await.expect("found").expect("the lost answer's charge was made");
+        assert_eq!(provider.charge(request(test_cards::SUCCESS, "l")).await, Ok(found.clone()), "charging the key again hands it back");
+        provider.refund(&found.reference).await.expect("refunded");
+        assert_eq!(provider.find("l").await, Ok(None), "a refunded charge is not a payment");
     }
 
     #[tokio::test]

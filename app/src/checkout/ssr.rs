@@ -1,22 +1,24 @@
 //! Placing an order.
 //!
-//! The card is charged first, for the total quoted from the cart, outside
-//! any transaction: no database lock is held across a call to the payment
-//! service (on SQLite, whose writers queue on one lock, the provider's own
-//! ledger could not even be written meanwhile). Then one transaction
-//! claims the idempotency key, saves a new address, takes stock with
-//! conditional updates in variant-id order (so concurrent checkouts lock
-//! rows in the same order and cannot deadlock), checks that the cart and
-//! prices are still those that were paid for, records the order with
-//! price snapshots and empties the cart. A transient database failure runs
-//! that transaction again; any other failure rolls it back and refunds the
-//! charge: no order, stock untouched, nothing kept.
+//! No transaction is open while the payment provider is called, so a slow
+//! provider never holds a database lock (on SQLite, the one write lock of
+//! the whole shop). First one short transaction reserves: it claims the
+//! idempotency key, saves a new address, takes stock with conditional
+//! updates in variant-id order (so concurrent checkouts lock rows in the
+//! same order and cannot deadlock), checks that the cart is still the one
+//! the request described, records the pending order with price snapshots
+//! and queues the job that settles it should this request never finish.
+//! Then the card is charged, with an idempotency key derived from the
+//! order. Then a second short transaction confirms the order or releases
+//! its stock (`settle`). A transient database failure runs a transaction
+//! again; any other failure rolls it back: nothing charged, nothing kept.
 
-use super::card::{last4, masked, parse_card_number};
+use super::card::{last4, parse_card_number};
 use super::fingerprint::{fingerprint, RequestParts};
 use super::model::Quote;
-use super::payment::{ChargeRequest, PaymentError, PaymentProvider, Receipt};
+use super::payment::{ChargeRequest, PaymentError};
 use super::retry::{is_transient, MAX_ATTEMPTS};
+use super::settle::{self, payment_key, Confirmed, PaymentTiming, SETTLE, SETTLE_ATTEMPTS};
 use super::shipping::shipping_fee_cents;
 use crate::account::model::{Address, AddressInput};
 use crate::account::ssr::addresses;
@@ -29,12 +31,13 @@ use crate::inventory::model::MovementReason;
 use crate::inventory::ssr::movement::{move_stock, Floor, Movement, Mover, StockError};
 use crate::entity::{cart_item, order, order_item, product, variant};
 use crate::error::AppError;
-use crate::mail::ssr::{enqueue, Email};
+use crate::jobs::ssr::queue::{self, queues, NewJob};
 use crate::money::{Currency, Money};
 use crate::live::ssr::Recorded;
-use crate::orders::change::{apply, Actor, ChangeError, Change, Services};
+use crate::orders::change::Services;
 use crate::orders::status::OrderStatus;
 use chrono::Utc;
+use sea_orm::sea_query::Expr;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
@@ -216,23 +219,14 @@ async fn replay(
     Err(key_reused())
 }
 
-/// A failure inside the order transaction: a database error keeps its
-/// code so transient ones can be retried.
+/// A failure inside the reservation transaction: a database error keeps
+/// its code so transient ones can be retried.
 #[derive(Debug, thiserror::Error)]
 enum TxnError {
     #[error(transparent)]
     Db(#[from] DbErr),
     #[error(transparent)]
     App(#[from] AppError),
-}
-
-impl From<ChangeError> for TxnError {
-    fn from(err: ChangeError) -> Self {
-        match err {
-            ChangeError::Db(db) => TxnError::Db(db),
-            other => TxnError::App(other.into()),
-        }
-    }
 }
 
 impl From<TxnError> for AppError {
@@ -244,16 +238,17 @@ impl From<TxnError> for AppError {
     }
 }
 
-/// What one run of the order transaction ended with.
-enum Placed {
-    /// This request placed the order; its events wait for publishing.
-    New(order::Model, Recorded),
-    /// A concurrent request with the same key placed it first.
+/// What one run of the reservation transaction ended with.
+enum Reserved {
+    /// This request reserved the order; its stock events wait for
+    /// publishing.
+    New { order: order::Model, settle_job: i32, recorded: Recorded },
+    /// A concurrent request with the same key reserved it first.
     ByAnother(order::Model),
 }
 
-/// What the transaction must find and record, all decided before it starts.
-struct Paid<'a> {
+/// What the reservation must find and record, all decided before it starts.
+struct Reservation<'a> {
     user: &'a CurrentUser,
     key: &'a str,
     fingerprint: &'a str,
@@ -261,15 +256,27 @@ struct Paid<'a> {
     address_parts: &'a [String],
     ship_to: &'a ShipTo,
     card: &'a str,
-    amount: Money,
-    receipt: &'a Receipt,
+    /// When the recovery job looks at the order if checkout has not
+    /// settled it.
+    settle_after: std::time::Duration,
 }
 
 /// Places `user`'s cart as an order and returns it. Replaying a request
 /// with the same idempotency key and the same cart, address and card
 /// returns the first order and charges nothing more; the same key with
 /// anything different is refused (422).
-pub async fn place_order(services: Services<'_>, user: &CurrentUser, request: OrderRequest<'_>) -> Result<order::Model, AppError> {
+///
+/// Three short steps, no transaction open across the payment call: the
+/// reservation (the pending order holding its stock, and the recovery job
+/// that settles it should this request never finish), the charge, then
+/// [`settle::confirm`] or [`settle::release`]. A charge whose answer never
+/// comes returns the order still pending; the recovery job settles it.
+pub async fn place_order(
+    services: Services<'_>,
+    timing: PaymentTiming,
+    user: &CurrentUser,
+    request: OrderRequest<'_>,
+) -> Result<order::Model, AppError> {
     let Services { db, payments, events } = services;
     check_key(request.idempotency_key)?;
     let card = parse_card_number(request.card_number)
@@ -282,115 +289,119 @@ pub async fn place_order(services: Services<'_>, user: &CurrentUser, request: Or
         return replay(db, order, &address_parts, &lines, &card).await;
     }
     let ship_to = choice.resolve(db, user.id).await?;
-    let quote = quote_of(cart, &ship_to.address.country);
     if lines.is_empty() {
         return Err(empty_cart());
     }
-    // Refused before charging when it is already clear; the transaction
+    // Refused before reserving when it is already clear; the reservation
     // checks again, atomically.
-    if let Some(short) = quote.cart.lines.iter().find(|l| l.quantity > l.available) {
+    if let Some(short) = cart.lines.iter().find(|l| l.quantity > l.available) {
         return Err(AppError::out_of_stock(&short.product_name, &short.variant_label, short.available));
     }
     let fingerprint = request_fingerprint(&address_parts, &lines, &card);
-
-    // The provider's key carries the fingerprint: identical requests share
-    // one charge, a different request under the same key gets its own
-    // (refunded below when the key turns out to be taken).
-    let receipt = payments
-        .charge(ChargeRequest {
-            amount: quote.total,
-            card_number: card.clone(),
-            idempotency_key: format!("order-{}-{}-{}", user.id, request.idempotency_key, &fingerprint[..16]),
-        })
-        .await
-        .map_err(|err| match err {
-            PaymentError::Declined | PaymentError::InsufficientFunds => AppError::PaymentDeclined(err.to_string()),
-            PaymentError::KeyReused => key_reused(),
-            PaymentError::UnknownCharge(_) | PaymentError::Unavailable(_) => {
-                tracing::error!(error = %err, "payment provider failed");
-                AppError::PaymentDeclined("We could not reach the payment service. No payment was taken; please try again.".into())
-            }
-        })?;
-
-    let paid = Paid {
+    let reservation = Reservation {
         user,
         key: request.idempotency_key,
         fingerprint: &fingerprint,
         address_parts: &address_parts,
         ship_to: &ship_to,
         card: &card,
-        amount: quote.total,
-        receipt: &receipt,
+        settle_after: timing.settle_after,
     };
     let mut attempt = 1;
-    let outcome = loop {
-        match place_paid(db, &paid).await {
+    let reserved = loop {
+        match reserve(db, &reservation).await {
             Err(TxnError::Db(err)) if is_transient(&err) && attempt < MAX_ATTEMPTS => {
-                tracing::warn!(attempt, error = %err, "order transaction hit a transient failure; running it again");
+                tracing::warn!(attempt, error = %err, "reservation hit a transient failure; running it again");
                 attempt += 1;
             }
-            outcome => break outcome,
+            outcome => break outcome?,
         }
     };
-    match outcome {
-        Ok(Placed::New(order, recorded)) => {
+    let (order, settle_job) = match reserved {
+        Reserved::New { order, settle_job, recorded } => {
             recorded.publish(events);
+            (order, settle_job)
+        }
+        // A concurrent duplicate of this request reserved it and is paying.
+        Reserved::ByAnother(order) if order.request_fingerprint == fingerprint => return Ok(order),
+        Reserved::ByAnother(_) => return Err(key_reused()),
+    };
+
+    let charge = ChargeRequest {
+        amount: Money::new(order.total_cents, order.currency),
+        card_number: card.clone(),
+        idempotency_key: payment_key(&order),
+    };
+    let answer = tokio::time::timeout(timing.timeout, payments.charge(charge))
+        .await
+        .unwrap_or_else(|_| Err(PaymentError::Unavailable(format!("no answer within {} s", timing.timeout.as_secs()))));
+    match answer {
+        Ok(receipt) => match settle::confirm(db, events, order.id, &receipt, Some(&card), Some(settle_job)).await? {
+            Confirmed::Now(order) | Confirmed::Before(order) => Ok(order),
+            Confirmed::Released => {
+                // Only when the answer outlived the recovery job's wait.
+                tracing::error!(order = order.id, reference = receipt.reference, "paid after the reservation was released; refunding");
+                if let Err(err) = payments.refund(&receipt.reference).await {
+                    tracing::error!(reference = receipt.reference, error = %err, "REFUND FAILED: refund this charge by hand");
+                }
+                Err(AppError::PaymentDeclined(
+                    "The payment service answered too late, so your order was not placed and the payment was refunded. \
+                     Please try again."
+                        .into(),
+                ))
+            }
+        },
+        Err(err @ (PaymentError::Declined | PaymentError::InsufficientFunds | PaymentError::KeyReused)) => {
+            settle::release(db, events, order.id, "payment declined", Some(settle_job)).await?;
+            Err(match err {
+                PaymentError::KeyReused => key_reused(),
+                declined => AppError::PaymentDeclined(declined.to_string()),
+            })
+        }
+        Err(err @ (PaymentError::Unavailable(_) | PaymentError::UnknownCharge(_))) => {
+            // The card may or may not have been charged: the order stays
+            // pending, holding its stock, until the recovery job asks.
+            tracing::warn!(order = order.id, error = %err, "payment outcome unknown; the recovery job will settle the order");
             Ok(order)
         }
-        Ok(Placed::ByAnother(order)) if order.request_fingerprint == fingerprint => {
-            // The same request, placed by a concurrent duplicate: it used
-            // the same charge, which must stay paid.
-            Ok(order)
-        }
-        Ok(Placed::ByAnother(_)) => Err(refund_after(payments, &receipt, key_reused()).await),
-        Err(err) => Err(refund_after(payments, &receipt, err.into()).await),
     }
 }
 
-/// The order could not be placed after the card was charged: give the
-/// money back before reporting the failure.
-async fn refund_after(payments: &dyn PaymentProvider, receipt: &Receipt, err: AppError) -> AppError {
-    match &err {
-        AppError::Internal => tracing::error!(reference = receipt.reference, "order not saved after payment; refunding"),
-        _ => tracing::info!(reference = receipt.reference, error = %err, "order refused after payment; refunding"),
-    }
-    if let Err(refund) = payments.refund(&receipt.reference).await {
-        tracing::error!(reference = receipt.reference, error = %refund, "REFUND FAILED: refund this charge by hand");
-    }
-    err
-}
-
-/// One run of the order transaction. It is rolled back explicitly on
-/// failure, so the write lock is free before a refund or a retry.
-async fn place_paid(db: &DatabaseConnection, paid: &Paid<'_>) -> Result<Placed, TxnError> {
+/// One run of the reservation transaction. It is rolled back explicitly
+/// on failure, so the write lock is free before a retry.
+async fn reserve(db: &DatabaseConnection, reservation: &Reservation<'_>) -> Result<Reserved, TxnError> {
     let txn = begin_write(db).await?;
-    match record(&txn, paid).await {
-        Ok(Some((order, recorded))) => {
+    match record(&txn, reservation).await {
+        Ok(Some(reserved)) => {
             txn.commit().await?;
-            Ok(Placed::New(order, recorded))
+            Ok(reserved)
         }
         Ok(None) => {
             txn.rollback().await?;
             // Read after the rollback: the winner committed before our
             // insert could fail on its key.
-            existing(db, paid.user.id, paid.key).await?.map(Placed::ByAnother).ok_or(TxnError::App(AppError::Internal))
+            existing(db, reservation.user.id, reservation.key)
+                .await?
+                .map(Reserved::ByAnother)
+                .ok_or(TxnError::App(AppError::Internal))
         }
         Err(err) => {
             if let Err(rollback) = txn.rollback().await {
-                tracing::warn!(error = %rollback, "rollback after a failed order transaction");
+                tracing::warn!(error = %rollback, "rollback after a failed reservation");
             }
             Err(err)
         }
     }
 }
 
-/// Records the order; `None` when a concurrent request holds the key.
-async fn record(txn: &WriteTxn, paid: &Paid<'_>) -> Result<Option<(order::Model, Recorded)>, TxnError> {
+/// Records the pending order with its items, stock and recovery job;
+/// `None` when a concurrent request holds the key.
+async fn record(txn: &WriteTxn, reservation: &Reservation<'_>) -> Result<Option<Reserved>, TxnError> {
     // The order row is written first: it claims the idempotency key (a
     // concurrent replay waits on the unique index, then finds this order)
     // and, on SQLite, takes the write lock before anything is read, so
     // every read below sees the latest committed stock.
-    let pending = match claim(txn, paid).await {
+    let pending = match claim(txn, reservation).await {
         Ok(order) => order,
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             return Ok(None);
@@ -398,39 +409,59 @@ async fn record(txn: &WriteTxn, paid: &Paid<'_>) -> Result<Option<(order::Model,
         Err(err) => return Err(err.into()),
     };
     // Saved only now that the key is ours: a replay never adds an address.
-    if let Some(new) = &paid.ship_to.new {
-        if !addresses::is_full(txn, paid.user.id).await? {
-            addresses::save_in(txn, paid.user.id, None, new.clone()).await?;
+    if let Some(new) = &reservation.ship_to.new {
+        if !addresses::is_full(txn, reservation.user.id).await? {
+            addresses::save_in(txn, reservation.user.id, None, new.clone()).await?;
         }
     }
-    let taken = take_stock(txn, paid.user.id, pending.id).await?;
-    let shipping = shipping_fee_cents(taken.subtotal, &paid.ship_to.address.country);
-    let total = Money::new(taken.subtotal + shipping, taken.currency);
-    let same_cart = request_fingerprint(paid.address_parts, &taken.lines, paid.card) == paid.fingerprint;
-    if !same_cart || total != paid.amount {
+    let taken = take_stock(txn, reservation.user.id, pending.id).await?;
+    let same_cart = request_fingerprint(reservation.address_parts, &taken.lines, reservation.card) == reservation.fingerprint;
+    if !same_cart {
         return Err(AppError::Conflict(
-            "Your cart or its prices changed while you were paying. The payment was refunded; \
+            "Your cart changed while you were checking out. Nothing was charged; \
              please review your cart and place the order again."
                 .into(),
         )
         .into());
     }
-    let (order, mut recorded) = finish(txn, pending, taken.subtotal, shipping, total, paid).await?;
-    recorded.extend(taken.recorded);
-    Ok(Some((order, recorded)))
+    let shipping = shipping_fee_cents(taken.subtotal, &reservation.ship_to.address.country);
+    let total = taken.subtotal + shipping;
+    order::Entity::update_many()
+        .col_expr(order::Column::SubtotalCents, Expr::value(taken.subtotal))
+        .col_expr(order::Column::ShippingCents, Expr::value(shipping))
+        .col_expr(order::Column::TotalCents, Expr::value(total))
+        .col_expr(order::Column::Currency, Expr::value(taken.currency))
+        .filter(order::Column::Id.eq(pending.id))
+        .exec(txn)
+        .await?;
+    let order = order::Model {
+        subtotal_cents: taken.subtotal,
+        shipping_cents: shipping,
+        total_cents: total,
+        currency: taken.currency,
+        ..pending
+    };
+    let due = Utc::now() + chrono::Duration::from_std(reservation.settle_after).unwrap_or(chrono::Duration::MAX);
+    let settle = NewJob { run_at: Some(due), ..NewJob::new(queues::DEFAULT, SETTLE, serde_json::json!({ "order": order.id })) }
+        .max_attempts(SETTLE_ATTEMPTS);
+    let queued = queue::enqueue(txn, settle).await?;
+    let settle_job = queued.id.ok_or(TxnError::App(AppError::Internal))?;
+    let mut recorded = taken.recorded;
+    recorded.extend(queued.recorded);
+    Ok(Some(Reserved::New { order, settle_job, recorded }))
 }
 
-async fn claim(txn: &WriteTxn, paid: &Paid<'_>) -> Result<order::Model, DbErr> {
+async fn claim(txn: &WriteTxn, reservation: &Reservation<'_>) -> Result<order::Model, DbErr> {
     let now = Utc::now();
-    let a = &paid.ship_to.address;
+    let a = &reservation.ship_to.address;
     let text = |value: &Option<String>| value.clone().unwrap_or_default();
     order::ActiveModel {
         id: NotSet,
-        user_id: Set(paid.user.id),
+        user_id: Set(reservation.user.id),
         status: Set(OrderStatus::Pending),
         version: Set(1),
-        idempotency_key: Set(paid.key.into()),
-        request_fingerprint: Set(paid.fingerprint.into()),
+        idempotency_key: Set(reservation.key.into()),
+        request_fingerprint: Set(reservation.fingerprint.into()),
         subtotal_cents: Set(0),
         shipping_cents: Set(0),
         total_cents: Set(0),
@@ -542,44 +573,4 @@ async fn take_stock(txn: &WriteTxn, user_id: i32, order_id: i32) -> Result<Taken
     }
     order_item::Entity::insert_many(items).exec_without_returning(txn).await?;
     Ok(Taken { subtotal, currency: currency.unwrap_or_default(), lines: bought, recorded })
-}
-
-/// Records totals and payment, confirms the order, empties the cart and
-/// queues the confirmation email — all in the order's transaction — and
-/// returns the events to publish after commit.
-async fn finish(
-    txn: &WriteTxn,
-    pending: order::Model,
-    subtotal: i64,
-    shipping: i64,
-    total: Money,
-    paid: &Paid<'_>,
-) -> Result<(order::Model, Recorded), TxnError> {
-    let mut priced: order::ActiveModel = pending.into();
-    priced.subtotal_cents = Set(subtotal);
-    priced.shipping_cents = Set(shipping);
-    priced.total_cents = Set(total.cents);
-    priced.currency = Set(total.currency);
-    priced.payment_reference = Set(paid.receipt.reference.clone());
-    let priced = priced.update(txn).await?;
-    let confirm = Change { status: Some(OrderStatus::Confirmed), ..Change::default() };
-    let (confirmed, mut recorded) = apply(txn, priced.clone(), priced.version, &confirm, Actor::Shop).await?;
-    cart_item::Entity::delete_many().filter(cart_item::Column::UserId.eq(paid.user.id)).exec(txn).await?;
-    recorded.extend(enqueue(
-        txn,
-        Email {
-            to: paid.user.email.clone(),
-            subject: format!("Your Bazaar order #{} is confirmed", confirmed.id),
-            body: format!(
-                "Hello {},\n\nThank you for your order #{}.\nTotal charged: {} (card {}).\n\nFollow it at /orders/{}.\n\n— Bazaar\n",
-                paid.user.name,
-                confirmed.id,
-                total,
-                masked(paid.card),
-                confirmed.id
-            ),
-        },
-    )
-    .await?);
-    Ok((confirmed, recorded))
 }

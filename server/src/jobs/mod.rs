@@ -6,6 +6,7 @@ pub mod config;
 pub mod housekeeping;
 pub mod refund;
 pub mod runner;
+pub mod settle;
 
 pub use config::JobsConfig;
 pub use runner::{Handlers, JobError, JobHandler, Runner};

@@ -216,6 +216,7 @@ pub fn test_config(database_url: &str, outbox: &std::path::Path) -> Config {
         // On, as in production: every page test also checks that a kept
         // page never outlives a change.
         page_cache_bytes: server::config::DEFAULT_PAGE_CACHE_MB * 1024 * 1024,
+        payments: server::config::PaymentConfig::default(),
         images: server::images::ImageConfig {
             dir: std::env::temp_dir().join(format!("bazaar-test-images-{}", std::process::id())),
             ..server::images::ImageConfig::default()

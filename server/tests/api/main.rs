@@ -30,6 +30,7 @@ mod process;
 mod production;
 mod seed_orders;
 mod sessions;
+mod settle;
 mod shopify;
 mod shopify_crash;
 mod shopify_sync;

@@ -4,6 +4,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use sea_orm::{ConnectionTrait, Database};
 use std::sync::{Arc, Mutex};
 
 /// A running `server` binary with the demo data, on a fresh SQLite
@@ -105,5 +106,41 @@ impl ServerProcess {
             .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
             .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
             .unwrap_or_else(|| panic!("{field} in {path}"))
+    }
+}
+
+/// A database that outlives one server process, for tests that kill and
+/// restart it: a SQLite file, or a PostgreSQL database dropped afterwards.
+pub struct SharedDatabase {
+    pub url: String,
+    /// A folder beside it (the SQLite file, the outbox).
+    pub dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl SharedDatabase {
+    pub async fn new(backend: crate::helpers::Backend) -> SharedDatabase {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        match backend {
+            crate::helpers::Backend::Sqlite => {
+                SharedDatabase { url: format!("sqlite://{}/bazaar.db?mode=rwc", dir.path().display()), dir, postgres: None }
+            }
+            crate::helpers::Backend::Postgres => {
+                let admin_url = std::env::var("BAZAAR_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+                let name = format!("bazaar_crash_{}_{}", std::process::id(), rand::random::<u32>());
+                let admin = Database::connect(&admin_url).await.expect("PostgreSQL is required for this test");
+                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
+                let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base).to_string();
+                SharedDatabase { url: format!("{base}/{name}"), dir, postgres: Some((admin_url, name)) }
+            }
+        }
+    }
+
+    pub async fn drop_database(&self) {
+        if let Some((admin_url, name)) = &self.postgres {
+            if let Ok(admin) = Database::connect(admin_url).await {
+                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+            }
+        }
     }
 }

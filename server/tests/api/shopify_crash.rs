@@ -11,7 +11,7 @@ use crate::shopify::{catalog_lines, order, unknown_line, Delivery, Line};
 use futures::StreamExt;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use std::collections::HashMap;
-use crate::process::ServerProcess;
+use crate::process::{ServerProcess, SharedDatabase};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -42,41 +42,6 @@ fn start_server(database_url: &str, outbox: &std::path::Path) -> ServerProcess {
             ("BAZAAR_JOBS_POLL_MS", "200"),
         ],
     )
-}
-
-/// The database the two runs share: a SQLite file or a PostgreSQL
-/// database dropped afterwards.
-struct SharedDatabase {
-    url: String,
-    dir: tempfile::TempDir,
-    postgres: Option<(String, String)>,
-}
-
-impl SharedDatabase {
-    async fn new(backend: Backend) -> SharedDatabase {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        match backend {
-            Backend::Sqlite => {
-                SharedDatabase { url: format!("sqlite://{}/bazaar.db?mode=rwc", dir.path().display()), dir, postgres: None }
-            }
-            Backend::Postgres => {
-                let admin_url = std::env::var("BAZAAR_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
-                let name = format!("bazaar_crash_{}_{}", std::process::id(), rand::random::<u32>());
-                let admin = Database::connect(&admin_url).await.expect("PostgreSQL is required for this test");
-                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
-                let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base).to_string();
-                SharedDatabase { url: format!("{base}/{name}"), dir, postgres: Some((admin_url, name)) }
-            }
-        }
-    }
-
-    async fn drop_database(&self) {
-        if let Some((admin_url, name)) = &self.postgres {
-            if let Ok(admin) = Database::connect(admin_url).await {
-                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-            }
-        }
-    }
 }
 
 async fn count(db: &DatabaseConnection, sql: &str) -> i64 {

@@ -114,7 +114,9 @@ pub async fn enqueue(db: &impl ConnectionTrait, new: NewJob) -> Result<Enqueued,
         None => None,
     };
     let mut recorded = Recorded::default();
-    if id.is_some() {
+    // A job due later is found by the workers' poll once due; waking them
+    // now would only send them looking for nothing.
+    if id.is_some() && new.run_at.is_none_or(|at| at <= now) {
         recorded.extend(wake(&new.queue));
     }
     Ok(Enqueued { id, recorded })
