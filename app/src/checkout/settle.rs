@@ -18,7 +18,9 @@ use crate::entity::{cart_item, job, order, order_item, user};
 use crate::error::AppError;
 use crate::inventory::model::MovementReason;
 use crate::inventory::ssr::movement::{move_stock, Floor, Movement, Mover, StockError};
-use crate::live::ssr::{EventBus, Recorded};
+use crate::live::protocol::{EventBody, OrderUpdate};
+use crate::live::ssr::{record, EventBus, Recorded};
+use crate::live::topic::Topic;
 use crate::mail::ssr::{enqueue, Email};
 use crate::money::Money;
 use crate::orders::change::{apply, Actor, Change, ChangeError};
@@ -178,8 +180,9 @@ fn confirmation_email(order: &order::Model, customer: &user::Model, card: Option
 
 /// Releases reservation `order_id`, whose card was not charged: its stock
 /// goes back (movements noting `why`), the order and its items are
-/// deleted (a customer whose card was declined has no order), and the
-/// recovery `job` is dropped. The cart is untouched. Returns whether there
+/// deleted (a customer whose card was declined has no order), its page is
+/// told it is cancelled, and the recovery `job` is dropped. The cart is
+/// untouched. Returns whether there
 /// was a reservation to release.
 pub async fn release(db: &DatabaseConnection, events: &dyn EventBus, order_id: i32, why: &str, job: Option<i32>) -> Result<bool, AppError> {
     let (released, recorded) = retried(db, "releasing a reservation", |txn| async move {
@@ -210,6 +213,9 @@ pub async fn release(db: &DatabaseConnection, events: &dyn EventBus, order_id: i
         }
         order_item::Entity::delete_many().filter(order_item::Column::OrderId.eq(order_id)).exec(&txn).await?;
         order::Entity::delete_by_id(order_id).exec(&txn).await?;
+        // A customer watching the pending order's page learns it is off.
+        let off = OrderUpdate { id: order_id, version: reserved.version + 1, status: OrderStatus::Cancelled, tracking_number: None };
+        recorded.push(record(&txn, Topic::Order(order_id), EventBody::OrderUpdated(off)).await?);
         if let Some(job) = job {
             job::Entity::delete_by_id(job).exec(&txn).await?;
         }

@@ -5,6 +5,7 @@ use super::model::OrderDetail;
 use crate::error::AppError;
 use crate::live::protocol::EventBody;
 use crate::live::topic::Topic;
+use crate::orders::status::OrderStatus;
 use crate::live::ui::{use_live_topic, LiveIndicator};
 use crate::ui::form::action_error;
 use crate::ui::not_found::NotFound;
@@ -140,6 +141,10 @@ fn OrderView(
         <h1>{title}</h1>
         <LiveIndicator />
         <p class="order-status">{move || format!("Status: {}", status.get())}</p>
+        {move || {
+            (status.get() == OrderStatus::Pending)
+                .then(|| view! { <p>"We are confirming your payment. This page updates by itself."</p> })
+        }}
         {move || tracking_number.get().map(|tracking| view! { <p>{format!("Tracking number: {tracking}")}</p> })}
         <p>{format!("Placed on {}", order.placed_on)}</p>
         <table class="order-lines">

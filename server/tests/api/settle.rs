@@ -77,7 +77,7 @@ async fn a_lost_answer_is_confirmed_by_the_recovery_job(backend: Backend) {
     let (_, cart) = app.post_json_as(&client, "/api/cart", json!({})).await;
     assert_eq!(cart["item_count"], 0, "what was bought left the cart");
     let pending_jobs = format!("SELECT COUNT(*) FROM jobs WHERE kind = '{SETTLE}' AND status <> 'done'");
-    assert_eq!(scalar(&app, &pending_jobs).await, 0);
+    wait_for(&app.db, &pending_jobs, 0, "the recovery job finished").await;
 }
 
 async fn an_unreachable_provider_is_released_by_the_recovery_job(backend: Backend) {
