@@ -1,15 +1,32 @@
 import { test as base, expect, type Locator, type Page } from '@playwright/test';
 
 /**
- * Playwright's `test`, with one automatic check added to every test that
- * uses it: the test fails if the page reports any Content-Security-Policy
- * violation. Chromium writes each blocked script, style or connection to
+ * Playwright's `test`, with two automatic checks added to every test that
+ * uses it. The test fails if the page reports any Content-Security-Policy
+ * violation: Chromium writes each blocked script, style or connection to
  * the console ("Refused to … because it violates the following Content
  * Security Policy directive …"), with or without JavaScript; with
  * JavaScript the page's `securitypolicyviolation` events are logged too.
+ * And it fails if the app crashed in the browser (an uncaught exception,
+ * or a Rust panic, which leaves the page's handlers dead): a journey that
+ * then times out on a click would otherwise hide the cause.
  * Specs import `test` from here rather than from '@playwright/test'.
  */
-export const test = base.extend<{ failOnCspViolation: void }>({
+export const test = base.extend<{ failOnCspViolation: void; failOnCrash: void }>({
+  failOnCrash: [
+    async ({ page }, use) => {
+      const crashes: string[] = [];
+      page.on('pageerror', (error) => crashes.push(`${page.url()}: ${error.message}`));
+      page.on('console', (message) => {
+        if (message.type() === 'error' && /panicked at/.test(message.text())) {
+          crashes.push(`${page.url()}: ${message.text()}`);
+        }
+      });
+      await use();
+      expect(crashes, 'uncaught errors and panics in the browser').toEqual([]);
+    },
+    { auto: true },
+  ],
   failOnCspViolation: [
     async ({ page }, use) => {
       const violations: string[] = [];

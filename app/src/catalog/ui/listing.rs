@@ -55,10 +55,11 @@ pub fn SearchPage() -> impl IntoView {
             .flatten()
             .unwrap_or_else(|| "Search results".to_string())
     };
+    let results = listing_results(parsed);
     view! {
         <Title text=heading />
         <h1>{heading}</h1>
-        <Listing parsed place=Place::Search />
+        <Listing parsed results place=Place::Search />
     }
 }
 
@@ -74,6 +75,10 @@ pub fn CategoryPage() -> impl IntoView {
         parsed
     });
     let categories = use_categories().0;
+    // Made here, before anything is awaited: made inside the suspense
+    // below, it was made again (and serialized into the page again) each
+    // time the suspense ran its view.
+    let results = listing_results(parsed);
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || {
@@ -86,7 +91,7 @@ pub fn CategoryPage() -> impl IntoView {
                             Some(category) => {
                                 view! {
                                     {category_header(&tree, &category)}
-                                    <Listing parsed place=Place::Category(slug) />
+                                    <Listing parsed results place=Place::Category(slug) />
                                 }
                                     .into_any()
                             }
@@ -144,13 +149,16 @@ fn category_header(tree: &CategoryTree, category: &Category) -> impl IntoView {
     }
 }
 
-/// Filters beside a page of results.
-#[component]
-fn Listing(parsed: Memo<ParsedQuery>, place: Place) -> impl IntoView {
+/// A page of results for `parsed`, with a notice when the query had to
+/// be changed.
+type ListingResults = Resource<Result<(SearchResults, Option<String>), AppError>>;
+
+/// The results of a listing page, made once at the page's top.
+fn listing_results(parsed: Memo<ParsedQuery>) -> ListingResults {
     let categories = use_categories().0;
     // A category slug from a hand-edited search URL that names no category
     // is dropped with a notice rather than failing the whole page.
-    let results = Resource::new(
+    Resource::new(
         move || parsed.get().query,
         move |mut query| async move {
             let mut notice = None;
@@ -162,7 +170,12 @@ fn Listing(parsed: Memo<ParsedQuery>, place: Place) -> impl IntoView {
             }
             search_products(query).await.map(|results| (results, notice))
         },
-    );
+    )
+}
+
+/// Filters beside a page of results.
+#[component]
+fn Listing(parsed: Memo<ParsedQuery>, results: ListingResults, place: Place) -> impl IntoView {
     let problems = move || {
         parsed
             .read()
