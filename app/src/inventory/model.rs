@@ -168,11 +168,11 @@ mod tests {
     fn people_restock_or_adjust_by_a_nonzero_amount() {
         assert!(check_movement(5, MovementReason::Restock, "").is_ok());
         assert!(check_movement(-3, MovementReason::Adjustment, "broken").is_ok());
-        assert_eq!(check_movement(0, MovementReason::Adjustment, "").unwrap_err().0, "quantity");
-        assert_eq!(check_movement(-1, MovementReason::Restock, "").unwrap_err().0, "quantity");
-        assert_eq!(check_movement(1, MovementReason::Sale, "").unwrap_err().0, "reason");
-        assert_eq!(check_movement(MAX_MOVEMENT + 1, MovementReason::Restock, "").unwrap_err().0, "quantity");
-        assert_eq!(check_movement(1, MovementReason::Restock, &"x".repeat(MAX_NOTE_CHARS + 1)).unwrap_err().0, "note");
+        assert_eq!(check_movement(0, MovementReason::Adjustment, "").expect_err("refused").0, "quantity");
+        assert_eq!(check_movement(-1, MovementReason::Restock, "").expect_err("refused").0, "quantity");
+        assert_eq!(check_movement(1, MovementReason::Sale, "").expect_err("refused").0, "reason");
+        assert_eq!(check_movement(MAX_MOVEMENT + 1, MovementReason::Restock, "").expect_err("refused").0, "quantity");
+        assert_eq!(check_movement(1, MovementReason::Restock, &"x".repeat(MAX_NOTE_CHARS + 1)).expect_err("refused").0, "note");
     }
 
     #[test]

@@ -29,7 +29,7 @@ async fn get(app: &TestApp, path: &str, encodings: &str) -> reqwest::Response {
     app.client.get(format!("{}{path}", app.base)).header(ACCEPT_ENCODING, encodings).send().await.expect("GET")
 }
 
-fn header<'a>(response: &'a reqwest::Response, name: reqwest::header::HeaderName) -> Option<&'a str> {
+fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> Option<&str> {
     response.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
