@@ -340,6 +340,11 @@ pub async fn update(
                 .await?
                 .filter(|o| may_see(o))
                 .ok_or_else(|| AppError::NotFound("Order".into()))?;
+            // Checkout or its recovery job settles it; cancelled meanwhile,
+            // a charge landing after would be kept with no order to refund.
+            if crate::checkout::settle::is_unsettled(&order) {
+                return Err(AppError::Conflict("This order's payment is still being confirmed. Please try again in a minute.".into()).into());
+            }
             apply(&txn, order.clone(), version.unwrap_or(order.version), change, actor).await
         }
         .await;

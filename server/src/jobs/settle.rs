@@ -39,6 +39,6 @@ impl JobHandler for Settle {
     }
 
     async fn dead(&self, job: &job::Model) {
-        tracing::error!(job = job.id, payload = %job.payload, "CHECKOUT NOT SETTLED: ask the payment provider, then confirm or cancel the pending order by hand");
+        tracing::error!(job = job.id, payload = %job.payload, "CHECKOUT NOT SETTLED: once the payment provider answers again, Retry this job on /admin/jobs");
     }
 }

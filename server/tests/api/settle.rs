@@ -66,6 +66,8 @@ async fn a_lost_answer_is_confirmed_by_the_recovery_job(backend: Backend) {
     assert_eq!(stock(&app, &sku).await, 8, "the pending order holds its stock");
     let (status, again) = checkout(&app, &client, "lost-1", test_cards::ANSWER_LOST).await;
     assert_eq!((status, &again), (200, &id), "a replay meanwhile is the same order");
+    let (status, body) = app.post_json_as(&client, "/api/orders/cancel", json!({ "id": id })).await;
+    assert_eq!(status, 409, "an order whose payment is being confirmed cannot be cancelled yet: {body}");
 
     let confirmed = format!("SELECT COUNT(*) FROM orders WHERE id = {id} AND status = 'CONFIRMED'");
     wait_for(&app.db, &confirmed, 1, "the recovery job found the charge and confirmed the order").await;
