@@ -80,9 +80,10 @@ install_cleanup() {
     trap 'exit 143' TERM
 }
 
-# The order benches (analytics, export) run each backend on a database of
-# its own, with the demo data and ORDERS seeded orders. They define
-# `start_server url log`, and set POSTGRES_URL, PG_DATABASE="" and TMP_DIR.
+# The benches over a large seeded database (analytics and export with
+# orders, search with products) run each backend on a database of its own.
+# They define `start_server url log`, and set POSTGRES_URL, PG_DATABASE=""
+# and TMP_DIR.
 
 # Sets DATABASE to a fresh database for backend `$1`: a file in TMP_DIR for
 # sqlite, or the database `bazaar_bench_$2_<pid>` on POSTGRES_URL
@@ -107,13 +108,19 @@ drop_postgres() {
     fi
 }
 
-# Fills DATABASE with the demo data (the server seeds it on its first
-# start, logging to `$1`) and `$2` made-up orders (`server seed-orders`).
-seed_database() { # log orders
+# Fills DATABASE with the demo data: the server seeds it on its first
+# start (logging to `$1`) and is stopped again.
+seed_demo() { # log
     echo "==> demo data"
     start_server "$DATABASE" "$1"
     stop_process "$SERVER_PID"
     SERVER_PID=""
+}
+
+# Fills DATABASE with the demo data and `$2` made-up orders
+# (`server seed-orders`).
+seed_database() { # log orders
+    seed_demo "$1"
     echo "==> seeding $2 orders"
     DATABASE_URL="$DATABASE" NO_COLOR=1 RUST_LOG=warn "$SERVER_BIN" seed-orders "$2" 2>/dev/null | tail -n 1
 }

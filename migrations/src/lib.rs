@@ -17,6 +17,7 @@ mod m20261203_001001_extend_reviews;
 mod m20261203_001002_add_analytics_indexes;
 mod m20261203_001003_create_inventory;
 mod m20261204_001004_add_category_images;
+mod m20261207_001005_add_products_listing_index;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_001002_add_analytics_indexes::Migration),
             Box::new(m20261203_001003_create_inventory::Migration),
             Box::new(m20261204_001004_add_category_images::Migration),
+            Box::new(m20261207_001005_add_products_listing_index::Migration),
         ]
     }
 }

@@ -2,7 +2,8 @@
 //! `create-admin EMAIL` creates the first admin (or promotes an account),
 //! since a production shop has no demo admin with a well-known password;
 //! `seed-orders N` adds N made-up orders for trying out the order desk
-//! (see `seed::orders`); `hash-time` prints how long one password hash
+//! (see `seed::orders`); `seed-products N` adds N made-up products for
+//! trying out search at scale (see `seed::products`); `hash-time` prints how long one password hash
 //! takes on this machine (the sign-in bench's yardstick).
 
 use app::account::model::SecretString;
@@ -20,6 +21,8 @@ pub const USAGE: &str = "usage: server                     serve the shop (confi
                                   otherwise one is generated and printed once
        server seed-orders N       add N made-up orders (and their customers) to try
                                   the order desk with; needs a catalog (demo data)
+       server seed-products N     add N made-up products (with variants) to search;
+                                  needs the demo categories and sellers
        server hash-time           print the milliseconds one password hash takes here";
 
 /// Length of a generated admin password (letters and digits: ~143 bits).
@@ -34,6 +37,8 @@ pub enum Command {
     CreateAdmin { email: String },
     /// Add `count` made-up orders.
     SeedOrders { count: usize },
+    /// Add `count` made-up products.
+    SeedProducts { count: usize },
     /// Time one password hash.
     HashTime,
 }
@@ -59,12 +64,15 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Command, CliError
         (None, _, _) => Ok(Command::Serve),
         (Some("create-admin"), Some(email), None) => Ok(Command::CreateAdmin { email }),
         (Some("hash-time"), None, None) => Ok(Command::HashTime),
-        (Some("seed-orders"), Some(count), None) => match count.parse() {
-            Ok(count) if count > 0 => Ok(Command::SeedOrders { count }),
-            _ => Err(CliError::Usage),
-        },
+        (Some("seed-orders"), Some(count), None) => positive(&count).map(|count| Command::SeedOrders { count }),
+        (Some("seed-products"), Some(count), None) => positive(&count).map(|count| Command::SeedProducts { count }),
         _ => Err(CliError::Usage),
     }
+}
+
+/// A count given on the command line: a whole number above zero.
+fn positive(count: &str) -> Result<usize, CliError> {
+    count.parse().ok().filter(|&count| count > 0).ok_or(CliError::Usage)
 }
 
 /// What `create-admin` did.
@@ -146,9 +154,19 @@ mod tests {
         assert!(matches!(parse(args(&["create-admin", "a@b.c", "extra"])), Err(CliError::Usage)));
         assert!(matches!(parse(args(&["serve-please"])), Err(CliError::Usage)));
         assert_eq!(parse(args(&["seed-orders", "100000"])).ok(), Some(Command::SeedOrders { count: 100_000 }));
+        assert_eq!(parse(args(&["seed-products", "300"])).ok(), Some(Command::SeedProducts { count: 300 }));
         assert_eq!(parse(args(&["hash-time"])).ok(), Some(Command::HashTime));
         assert!(matches!(parse(args(&["hash-time", "9"])), Err(CliError::Usage)));
-        for bad in [&["seed-orders"][..], &["seed-orders", "0"], &["seed-orders", "-5"], &["seed-orders", "lots"], &["seed-orders", "5", "6"]] {
+        for bad in [
+            &["seed-orders"][..],
+            &["seed-orders", "0"],
+            &["seed-orders", "-5"],
+            &["seed-orders", "lots"],
+            &["seed-orders", "5", "6"],
+            &["seed-products"],
+            &["seed-products", "0"],
+            &["seed-products", "many"],
+        ] {
             assert!(matches!(parse(args(bad)), Err(CliError::Usage)), "{bad:?}");
         }
     }

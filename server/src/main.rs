@@ -1,6 +1,7 @@
 //! Starts the Bazaar server with configuration from the environment, or
 //! runs an operator's command (`server create-admin EMAIL`,
-//! `server seed-orders N`, `server hash-time`; see `cli`).
+//! `server seed-orders N`, `server seed-products N`, `server hash-time`;
+//! see `cli`).
 
 // Release builds (without `--cfg erase_components`) type the admin desk's
 // nested views deeper than the default limit allows.
@@ -38,6 +39,7 @@ async fn main() -> ExitCode {
         Command::Serve => serve(config).await,
         Command::CreateAdmin { email } => create_admin(config, &email).await,
         Command::SeedOrders { count } => seed_orders(config, count).await,
+        Command::SeedProducts { count } => seed_products(config, count).await,
         Command::HashTime => hash_time(),
     }
 }
@@ -68,6 +70,23 @@ async fn seed_orders(config: Config, count: usize) -> ExitCode {
         }
         Err(err) => {
             eprintln!("seed-orders: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn seed_products(config: Config, count: usize) -> ExitCode {
+    let done = async {
+        let db = server::db::connect_and_migrate(&config.database_url).await?;
+        server::seed::products::seed_products(&db, count, true).await
+    };
+    match done.await {
+        Ok(report) => {
+            println!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("seed-products: {err}");
             ExitCode::FAILURE
         }
     }

@@ -203,7 +203,8 @@ fn product(
     let noun = word(rng, leaf.nouns);
     let name = format!("{} {}", word(rng, ADJECTIVES), noun);
     let slug = unique_slug(slugify(&name), used_slugs);
-    let description = describe(rng, leaf, noun, &name);
+    let material = word(rng, leaf.materials);
+    let description = describe(rng, leaf, noun, &name, material);
     let tags = tags(rng, leaf.tags);
 
     let age_minutes = rng.gen_range(MIN_PRODUCT_AGE_MINUTES..=MAX_PRODUCT_AGE_MINUTES);
@@ -244,12 +245,12 @@ fn product(
 
 /// Picks one element. The lists are non-empty consts (checked by tests), so
 /// the index is always in range.
-fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
+pub(super) fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
     &items[rng.gen_range(0..items.len())]
 }
 
 /// [`pick`] for the const word lists, returning the word itself.
-fn word(rng: &mut ChaCha8Rng, words: &[&'static str]) -> &'static str {
+pub(super) fn word(rng: &mut ChaCha8Rng, words: &[&'static str]) -> &'static str {
     words[rng.gen_range(0..words.len())]
 }
 
@@ -327,9 +328,17 @@ fn described_noun(quality: &str, noun_lower: &str) -> String {
     }
 }
 
-/// Two or three sentences naming the noun, a material and a use, so that
-/// full-text search finds products by what they are made of and for.
-fn describe(rng: &mut ChaCha8Rng, leaf: &LeafDef, noun: &str, name: &str) -> String {
+/// Two or three sentences naming the noun, the `material` (one of the
+/// leaf's, drawn by the caller so a name can mention the same one) and a
+/// use, so that full-text search finds products by what they are made of
+/// and for.
+pub(super) fn describe(
+    rng: &mut ChaCha8Rng,
+    leaf: &LeafDef,
+    noun: &str,
+    name: &str,
+    material: &str,
+) -> String {
     let noun_lower = noun_in_sentence(noun);
     let plural = is_plural(noun);
     let (is, it, its) = if plural {
@@ -337,7 +346,6 @@ fn describe(rng: &mut ChaCha8Rng, leaf: &LeafDef, noun: &str, name: &str) -> Str
     } else {
         ("is", "it", "its")
     };
-    let material = word(rng, leaf.materials);
     let use_ = word(rng, leaf.uses);
     let what = described_noun(word(rng, QUALITIES), &noun_lower);
 
@@ -375,7 +383,7 @@ fn capitalise(word: &str) -> String {
 
 /// 3–5 distinct tags from the pool, kept in pool order so related tags stay
 /// together.
-fn tags(rng: &mut ChaCha8Rng, pool: &[&str]) -> String {
+pub(super) fn tags(rng: &mut ChaCha8Rng, pool: &[&str]) -> String {
     let count = rng.gen_range(3..=5).min(pool.len());
     let mut picked = index::sample(rng, pool.len(), count).into_vec();
     picked.sort_unstable();
@@ -388,7 +396,7 @@ fn tags(rng: &mut ChaCha8Rng, pool: &[&str]) -> String {
 
 /// A price in the leaf's band ending the way shop prices do: mostly .99,
 /// sometimes .00 or .50.
-fn base_price(rng: &mut ChaCha8Rng, (low, high): (i64, i64)) -> i64 {
+pub(super) fn base_price(rng: &mut ChaCha8Rng, (low, high): (i64, i64)) -> i64 {
     let dollars = rng.gen_range(low..=high);
     match rng.gen_range(0..5) {
         0 => dollars * 100,
@@ -398,7 +406,7 @@ fn base_price(rng: &mut ChaCha8Rng, (low, high): (i64, i64)) -> i64 {
 }
 
 /// A JSON object with the pairs as string members.
-fn options_json(pairs: &[(&str, &str)]) -> String {
+pub(super) fn options_json(pairs: &[(&str, &str)]) -> String {
     let map: Map<String, Value> = pairs
         .iter()
         .map(|(key, value)| ((*key).to_owned(), Value::String((*value).to_owned())))
@@ -490,7 +498,7 @@ fn variants(
 /// Fills in stock: all zero for a sold-out product; otherwise mostly
 /// plentiful, with some variants nearly gone or out, but never all out (the
 /// sold-out share is controlled exactly by [`SOLD_OUT_COUNT`]).
-fn stock(rng: &mut ChaCha8Rng, variants: &mut [VariantSeed], sold_out: bool) {
+pub(super) fn stock(rng: &mut ChaCha8Rng, variants: &mut [VariantSeed], sold_out: bool) {
     if sold_out {
         for variant in variants.iter_mut() {
             variant.stock = 0;
@@ -512,7 +520,7 @@ fn stock(rng: &mut ChaCha8Rng, variants: &mut [VariantSeed], sold_out: bool) {
 }
 
 /// Two distinct pictures of the leaf, out of the four drawn for it.
-fn images(rng: &mut ChaCha8Rng, leaf_slug: &str, name: &str) -> Vec<ImageSeed> {
+pub(super) fn images(rng: &mut ChaCha8Rng, leaf_slug: &str, name: &str) -> Vec<ImageSeed> {
     index::sample(rng, 4, 2)
         .into_iter()
         .enumerate()

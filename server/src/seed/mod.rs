@@ -8,6 +8,8 @@ pub mod accounts;
 pub mod catalog_tree;
 pub mod generate;
 pub mod orders;
+pub mod products;
+mod progress;
 
 #[cfg(test)]
 mod tests;

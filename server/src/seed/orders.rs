@@ -22,7 +22,6 @@ use app::error::AppError;
 use app::money::Currency;
 use app::orders::status::OrderStatus;
 use chrono::{DateTime, TimeDelta, Utc};
-use indicatif::{ProgressBar, ProgressStyle};
 use rand::distributions::{Alphanumeric, DistString};
 use rand::seq::index;
 use rand::{Rng, SeedableRng};
@@ -184,7 +183,7 @@ pub async fn seed_orders(
     if catalog.is_empty() {
         return Err(SeedOrdersError::EmptyCatalog);
     }
-    let bar = progress_bar(count, progress);
+    let bar = super::progress::bar(count, progress, "orders");
     let now = Utc::now();
 
     bar.set_message("customers");
@@ -218,17 +217,6 @@ pub async fn seed_orders(
     };
     tracing::info!(orders = report.orders, items, customers_created, "seeded orders");
     Ok(report)
-}
-
-fn progress_bar(orders: usize, shown: bool) -> ProgressBar {
-    if !shown {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(orders as u64);
-    if let Ok(style) = ProgressStyle::with_template("{msg:9} {wide_bar} {pos}/{len} orders, {per_sec}, {eta} left") {
-        bar.set_style(style);
-    }
-    bar
 }
 
 /// A variant that can be ordered, with what an order line copies from it.

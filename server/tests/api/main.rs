@@ -29,6 +29,7 @@ mod payments;
 mod process;
 mod production;
 mod seed_orders;
+mod seed_products;
 mod sessions;
 mod settle;
 mod shopify;

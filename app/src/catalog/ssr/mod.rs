@@ -12,8 +12,8 @@ use crate::entity::{category, product, product_image, review, seller, variant};
 use crate::error::AppError;
 use crate::money::{Currency, Money};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 use search_sql::Listing;
 
@@ -94,18 +94,33 @@ pub async fn search(db: &DatabaseConnection, query: &SearchQuery) -> Result<Sear
         }
     };
     let listing = Listing { query, category_ids: category_ids.as_deref() };
+    let (total, rows) = if db.get_database_backend() == DbBackend::Postgres && listing.has_text() {
+        // PostgreSQL costs `@@` as one cheap operator per row, so for a word
+        // in a few percent of the products (and the last word is always a
+        // prefix) it plans to test every row's tsvector over using the GIN
+        // index: 80–120 ms against 20 ms at 100,000 products. SET LOCAL
+        // keeps the setting to this transaction's two statements.
+        let txn = db.begin().await?;
+        txn.execute_unprepared("SET LOCAL enable_seqscan = off").await?;
+        let found = count_and_page(&txn, &listing).await?;
+        txn.commit().await?;
+        found
+    } else {
+        count_and_page(db, &listing).await?
+    };
+    let products = rows.into_iter().map(CardRow::into_card).collect();
+    Ok(SearchResults { products, total: u64::try_from(total).unwrap_or(0), page: query.page, per_page: PER_PAGE })
+}
+
+/// How many products match `listing`, and the rows of its page.
+async fn count_and_page(db: &impl ConnectionTrait, listing: &Listing<'_>) -> Result<(i64, Vec<CardRow>), AppError> {
     let backend = db.get_database_backend();
     let total = CountRow::find_by_statement(listing.count_statement(backend))
         .one(db)
         .await?
         .map_or(0, |row| row.total);
-    let products = CardRow::find_by_statement(listing.page_statement(backend))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(CardRow::into_card)
-        .collect();
-    Ok(SearchResults { products, total: u64::try_from(total).unwrap_or(0), page: query.page, per_page: PER_PAGE })
+    let rows = CardRow::find_by_statement(listing.page_statement(backend)).all(db).await?;
+    Ok((total, rows))
 }
 
 /// Cards for the active products among `ids`, in id order.
