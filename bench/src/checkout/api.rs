@@ -160,6 +160,13 @@ impl Session {
             .map(|_| ())
     }
 
+    /// Takes `sku`'s line out of this session's cart.
+    pub async fn remove_from_cart(&self, sku: &str) -> Result<(), ApiError> {
+        self.call::<serde::de::IgnoredAny>("cart/remove", &json!({ "sku": sku }))
+            .await
+            .map(|_| ())
+    }
+
     /// Places the cart as an order with a new US address and the test
     /// card; returns the order id.
     pub async fn checkout(&self, idempotency_key: &str, full_name: &str) -> Result<i64, ApiError> {

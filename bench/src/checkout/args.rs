@@ -11,16 +11,19 @@ checkout-bench: concurrent checkout load and an oversell check for Bazaar
 USAGE:
     checkout-bench --base-url URL [OPTIONS]
 
-Registers N buyers and fills their carts (not timed): the first half each
-get 1 unit of a different in-stock variant, the second half all get 1 unit
-of ONE contended variant. Then all N check out at once (timed), and the
+Registers C buyers (not timed). Then, for the timed phase, every buyer
+adds 1 unit to the cart and checks out, again and again, until the time is
+up: the first half buy units of the other in-stock variants, each unit
+promised to one buyer only; the second half go for ONE contended variant
+until it is sold out to them, then buy like the first half. Afterwards the
 contended variant's stock is re-read to check that no unit was sold twice.
 
 OPTIONS:
         --base-url URL          The shop, e.g. http://127.0.0.1:3301. The host must be
                                 127.0.0.1, localhost or [::1]; anything else is refused.
-    -n, --buyers N              Buyers (customer sessions), at least 2  [default: 200]
-    -c, --concurrency C         Requests in flight at once                [default: 32]
+    -c, --concurrency C         Buyers (customer sessions) shopping at once, at
+                                least 2; each has one request in flight  [default: 128]
+    -d, --duration SECS         Timed phase: no order starts after it     [default: 10]
         --contended-stock S     Pick the contended variant whose current stock is
                                 closest to S (ties: the lower stock)       [default: 20]
         --timeout SECS          Per-request timeout                       [default: 30]
@@ -30,14 +33,12 @@ OPTIONS:
 
 EXIT STATUS:
     0  every check passed
-    1  oversold units, stock that does not balance, or an idempotent replay
-       that did not return the same order
+    1  oversold units, stock that does not balance, an order not holding what
+       was bought, or an idempotent replay that did not return the same order
     2  bad arguments
     3  the benchmark could not run (server down, setup failed, ...)
 ";
 
-/// Most buyers accepted.
-const MAX_BUYERS: u64 = 100_000;
 /// Largest accepted `--concurrency`.
 const MAX_CONCURRENCY: u64 = 1024;
 
@@ -46,10 +47,10 @@ const MAX_CONCURRENCY: u64 = 1024;
 pub struct Config {
     /// The shop (loopback only; not yet resolved).
     pub base_url: BaseUrl,
-    /// Number of buyers; `buyers / 2` spread, the rest contended.
-    pub buyers: usize,
-    /// Requests in flight at once, in every phase.
+    /// Buyers shopping at once; the second half contend.
     pub concurrency: usize,
+    /// How long orders are started in the timed phase.
+    pub duration: Duration,
     /// Preferred stock of the contended variant.
     pub contended_stock: u64,
     /// Per-request timeout.
@@ -63,8 +64,8 @@ pub struct Config {
 /// What the command line asks for.
 #[derive(Debug)]
 pub enum Command {
-    /// Run the benchmark.
-    Run(Config),
+    /// Run the benchmark (boxed: the configuration is large beside `Help`).
+    Run(Box<Config>),
     /// Print [`USAGE`] and exit.
     Help,
 }
@@ -76,8 +77,8 @@ where
     S: Into<String>,
 {
     let mut base_url = None;
-    let mut buyers: u64 = 200;
-    let mut concurrency: u64 = 32;
+    let mut concurrency: u64 = 128;
+    let mut duration = Duration::from_secs(10);
     let mut contended_stock: u64 = 20;
     let mut timeout = Duration::from_secs(30);
     let mut seed = None;
@@ -100,18 +101,16 @@ where
             "-h" | "--help" => return Ok(Command::Help),
             "--json" => json = true,
             "--base-url" => base_url = Some(BaseUrl::parse(&value("--base-url")?)?),
-            "-n" | "--buyers" => {
-                buyers = int("--buyers", &value("--buyers")?, 2, MAX_BUYERS, "2..=100000")?;
-            }
             "-c" | "--concurrency" => {
                 concurrency = int(
                     "--concurrency",
                     &value("--concurrency")?,
-                    1,
+                    2,
                     MAX_CONCURRENCY,
-                    "1..=1024",
+                    "2..=1024",
                 )?;
             }
+            "-d" | "--duration" => duration = secs("--duration", &value("--duration")?)?,
             "--contended-stock" => {
                 contended_stock = int(
                     "--contended-stock",
@@ -121,36 +120,38 @@ where
                     "1..=1000000",
                 )?;
             }
-            "--timeout" => {
-                let raw = value("--timeout")?;
-                let secs: f64 = raw.trim().parse().map_err(|_| ArgsError::InvalidNumber {
-                    flag: "--timeout",
-                    value: raw.clone(),
-                })?;
-                if !secs.is_finite() || !(0.01..=3600.0).contains(&secs) {
-                    return Err(ArgsError::OutOfRange {
-                        flag: "--timeout",
-                        value: raw,
-                        range: "0.01..=3600",
-                    });
-                }
-                timeout = Duration::from_secs_f64(secs);
-            }
+            "--timeout" => timeout = secs("--timeout", &value("--timeout")?)?,
             "--seed" => seed = Some(int("--seed", &value("--seed")?, 0, u64::MAX, "any u64")?),
             _ => return Err(ArgsError::UnknownArgument(arg)),
         }
     }
 
-    Ok(Command::Run(Config {
+    Ok(Command::Run(Box::new(Config {
         base_url: base_url.ok_or(ArgsError::MissingBaseUrl)?,
-        // Both are bounded above, so these never truncate.
-        buyers: usize::try_from(buyers).unwrap_or(usize::MAX),
+        // Bounded above, so this never truncates.
         concurrency: usize::try_from(concurrency).unwrap_or(usize::MAX),
+        duration,
         contended_stock,
         timeout,
         seed,
         json,
-    }))
+    })))
+}
+
+/// Parses a flag value in seconds within `0.01..=3600`.
+fn secs(flag: &'static str, raw: &str) -> Result<Duration, ArgsError> {
+    let secs: f64 = raw.trim().parse().map_err(|_| ArgsError::InvalidNumber {
+        flag,
+        value: raw.to_owned(),
+    })?;
+    if !secs.is_finite() || !(0.01..=3600.0).contains(&secs) {
+        return Err(ArgsError::OutOfRange {
+            flag,
+            value: raw.to_owned(),
+            range: "0.01..=3600",
+        });
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 /// Parses an integer flag value within `min..=max`.
@@ -182,7 +183,7 @@ mod tests {
 
     fn run(args: &[&str]) -> Config {
         match parse(args.iter().copied()).unwrap() {
-            Command::Run(c) => c,
+            Command::Run(c) => *c,
             Command::Help => panic!("unexpected help"),
         }
     }
@@ -190,8 +191,8 @@ mod tests {
     #[test]
     fn defaults() {
         let c = run(&["--base-url", "http://127.0.0.1:3301"]);
-        assert_eq!(c.buyers, 200);
-        assert_eq!(c.concurrency, 32);
+        assert_eq!(c.concurrency, 128);
+        assert_eq!(c.duration, Duration::from_secs(10));
         assert_eq!(c.contended_stock, 20);
         assert_eq!(c.timeout, Duration::from_secs(30));
         assert!(c.seed.is_none() && !c.json);
@@ -201,8 +202,8 @@ mod tests {
     fn all_options() {
         let c = run(&[
             "--base-url=http://localhost:3301/",
-            "--buyers",
-            "50",
+            "--duration",
+            "12.5",
             "-c",
             "8",
             "--contended-stock=5",
@@ -212,7 +213,8 @@ mod tests {
             "42",
             "--json",
         ]);
-        assert_eq!((c.buyers, c.concurrency, c.contended_stock), (50, 8, 5));
+        assert_eq!((c.concurrency, c.contended_stock), (8, 5));
+        assert_eq!(c.duration, Duration::from_millis(12_500));
         assert_eq!(c.timeout, Duration::from_millis(2500));
         assert_eq!(c.seed, Some(42));
         assert!(c.json);
@@ -233,7 +235,7 @@ mod tests {
             Err(ArgsError::NotLoopback { .. })
         ));
         assert!(matches!(
-            parse(["--base-url", "http://127.0.0.1", "--buyers", "1"]),
+            parse(["--base-url", "http://127.0.0.1", "-c", "1"]),
             Err(ArgsError::OutOfRange { .. })
         ));
         assert!(matches!(

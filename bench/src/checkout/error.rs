@@ -147,17 +147,6 @@ pub enum BenchError {
         /// The failed call.
         source: ApiError,
     },
-    /// The catalog has too little stock to give every buyer a cart line.
-    #[error(
-        "setup: the catalog has too little stock: {needed} spread buyers need a unit each, \
-         but only {available} units of in-stock variants (other than the contended one) were found"
-    )]
-    NotEnoughStock {
-        /// Units needed.
-        needed: usize,
-        /// Units found.
-        available: u64,
-    },
     /// No variant with stock ≥ 1 was found at all.
     #[error("setup: no in-stock variant found (is the database seeded? BAZAAR_SEED=demo)")]
     NoInStockVariant,

@@ -1,14 +1,16 @@
 //! `checkout-bench`: concurrent checkout load and an oversell check for
 //! Bazaar, over its JSON API, on the local machine only.
 //!
-//! Setup (not timed) registers N buyers, each in its own cookie-keeping
-//! session, and gives each a one-line cart: the first half a unit of a
-//! variant of their own, the second half a unit of one shared "contended"
-//! variant. The timed phase checks every buyer out at once (at most C in
-//! flight). Verification re-reads the contended variant's stock and checks
-//! that it went down by exactly the number of orders placed for it and that
-//! no more were placed than there were units, reads the orders back, and
-//! replays some checkouts with their idempotency keys. See `bench/README.md`.
+//! Setup (not timed) registers C buyers, each in its own cookie-keeping
+//! session, and reads the catalog's in-stock variants. The timed phase lets
+//! every buyer add 1 unit to the cart and check out, again and again, until
+//! `--duration` is up: the first half buy units of the other variants off
+//! a shelf that promises each unit to one buyer, the second half go for
+//! one shared "contended" variant until it is sold out to them.
+//! Verification re-reads the contended variant's stock and checks that it
+//! went down by exactly the number of orders placed for it and that no more
+//! were placed than there were units, reads every order back, and replays
+//! some checkouts with their idempotency keys. See `bench/README.md`.
 
 mod api;
 mod args;
@@ -17,6 +19,7 @@ mod pool;
 mod report;
 mod run;
 mod setup;
+mod shelf;
 mod target;
 mod verify;
 
@@ -33,7 +36,8 @@ use verify::StockCheck;
 /// Checkouts replayed with their original idempotency key.
 const REPLAYS: usize = 10;
 
-/// Exit status when a check failed (oversold, unbalanced, bad replay).
+/// Exit status when a check failed (oversold, unbalanced, an order not
+/// holding what was bought, bad replay).
 const EXIT_CHECK_FAILED: u8 = 1;
 /// Exit status for bad arguments.
 const EXIT_USAGE: u8 = 2;
@@ -74,19 +78,22 @@ async fn run(config: &Config) -> Result<bool, BenchError> {
     let mut rng = StdRng::seed_from_u64(seed);
     let run_id = setup::new_run_id();
     let plan = Plan {
-        buyers: config.buyers,
-        concurrency: config.concurrency,
+        buyers: config.concurrency,
         contended_stock: config.contended_stock,
         timeout: config.timeout,
     };
 
     let prepared = setup::prepare(&target, plan, &run_id, &mut rng).await?;
     let contended = &prepared.contended;
+    let shelf = (prepared.shelf.units(), prepared.shelf.variants());
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
     println!(
-        "checkout-bench: run {} against {}, {} buyers, concurrency {}, {cores} CPU(s) \
+        "checkout-bench: run {} against {}, {} buyers at once for {:.1} s, {cores} CPU(s) \
          (load generator and server share them)",
-        run_id, config.base_url.original, config.buyers, config.concurrency
+        run_id,
+        config.base_url.original,
+        config.concurrency,
+        config.duration.as_secs_f64()
     );
     println!(
         "setup (not timed): {:.1} s, of which registering {:.1} s; {} in-stock variants on {} search page(s); seed {seed}",
@@ -95,15 +102,10 @@ async fn run(config: &Config) -> Result<bool, BenchError> {
         prepared.variants_found,
         prepared.pages_read
     );
+    let contending = prepared.buyers.iter().filter(|b| b.contends).count();
     println!(
-        "buyers 0..{}: 1 unit each of {} different variant(s); buyers {}..{}: 1 unit each of {} — {} ({})",
-        plan.spread(),
-        prepared.spread_variants,
-        plan.spread(),
-        config.buyers,
-        contended.sku,
-        contended.product,
-        contended.label
+        "shelf: {} units of {} variants; {contending} buyers first go for {} — {} ({})",
+        shelf.0, shelf.1, contended.sku, contended.product, contended.label
     );
 
     let before = verify::read_stock(&prepared.reader, contended).await?;
@@ -113,24 +115,31 @@ async fn run(config: &Config) -> Result<bool, BenchError> {
     );
 
     eprintln!(
-        "-> timed phase: {} checkouts, {} at a time",
+        "-> timed phase: {} buyers for {:.1} s",
         prepared.buyers.len(),
-        config.concurrency
+        config.duration.as_secs_f64()
     );
-    let timed = run::check_out_all(&prepared.buyers, &run_id, config.concurrency).await?;
+    let timed = run::shop(
+        &prepared.buyers,
+        &prepared.shelf,
+        &contended.sku,
+        &run_id,
+        config.duration,
+    )
+    .await?;
 
     eprintln!("-> verifying");
     let after = verify::read_stock(&prepared.reader, contended).await?;
-    let stock = StockCheck::new(before, after, verify::contended_sold(&timed.checkouts));
+    let stock = StockCheck::new(before, after, verify::contended_sold(&timed.attempts));
     let read_back = verify::read_back(
         &prepared.buyers,
-        &timed.checkouts,
+        &timed.attempts,
         &contended.sku,
         config.concurrency,
     )
     .await?;
-    let picks = verify::pick_replays(&timed.checkouts, REPLAYS);
-    let replays = verify::replay(&prepared.buyers, &timed.checkouts, &picks).await?;
+    let picks = verify::pick_replays(&timed.attempts, REPLAYS);
+    let replays = verify::replay(&prepared.buyers, &timed.attempts, &picks).await?;
     let stock_after_replays = verify::read_stock(&prepared.reader, contended).await?;
 
     let verification = Verification {
@@ -142,8 +151,9 @@ async fn run(config: &Config) -> Result<bool, BenchError> {
     let info = RunInfo {
         run_id,
         seed,
-        concurrency: config.concurrency,
+        duration: config.duration,
         contended_stock_wanted: config.contended_stock,
+        shelf,
     };
     let report = Report::new(info, &prepared, &timed, &verification)?;
     report.print(

@@ -57,33 +57,35 @@ impl Latency {
 pub struct Report {
     /// Random id of this run (in emails and idempotency keys).
     pub run_id: String,
-    /// Seed of the spread assignment.
+    /// Seed of the shelf's order.
     pub seed: u64,
-    /// Buyers, one checkout each.
+    /// Buyers, all shopping at once: the concurrency.
     pub buyers: usize,
-    /// Checkouts in flight at once.
-    pub concurrency: usize,
-    /// Buyers with a variant of their own.
-    pub spread_buyers: usize,
-    /// Distinct variants among the spread buyers' carts.
-    pub spread_variants: usize,
-    /// Buyers who all want the contended variant.
-    pub contended_buyers: usize,
+    /// Buyers who went for the contended variant first.
+    pub contending_buyers: usize,
     /// The contended variant's SKU.
     pub contended_sku: String,
     /// "Product (variant label)".
     pub contended_item: String,
     /// `--contended-stock`: the stock we looked for.
     pub contended_stock_wanted: u64,
-    /// Setup time (registering, discovery, carts), seconds; not timed.
+    /// Units of the other variants on the shelf.
+    pub shelf_units: u64,
+    /// Distinct variants on the shelf.
+    pub shelf_variants: usize,
+    /// Setup time (registering, discovery), seconds; not timed.
     pub setup_s: f64,
     /// Part of the setup spent registering buyers, seconds.
     pub register_s: f64,
-    /// Checkouts sent in the timed phase.
+    /// `--duration`: no attempt starts after it, seconds.
+    pub duration_s: f64,
+    /// Order attempts (cart add + checkout) in the timed phase.
+    pub attempts: u64,
+    /// Checkouts sent (attempts whose cart add succeeded).
     pub checkouts: u64,
-    /// HTTP 200 answers.
+    /// HTTP 200 answers to checkout.
     pub orders_placed: u64,
-    /// HTTP 409 `OutOfStock` answers.
+    /// HTTP 409 `OutOfStock` answers (cart add or checkout).
     pub sold_out: u64,
     /// Every other answer or failure.
     pub other_errors: u64,
@@ -91,9 +93,13 @@ pub struct Report {
     pub error_kinds: BTreeMap<String, u64>,
     /// The first other error, for diagnosis.
     pub first_error: Option<String>,
-    /// Sold-out answers to spread buyers (their stock was reserved for
-    /// them, so this should be 0).
-    pub spread_sold_out: u64,
+    /// Sold-out answers for shelf units (each unit was handed to one
+    /// buyer only, so this should be 0).
+    pub uncontended_sold_out: u64,
+    /// Buyers that stopped early: the shelf was empty.
+    pub buyers_out_of_shelf: usize,
+    /// Buyers that stopped early: a failed line stayed in their cart.
+    pub buyers_stuck: usize,
     /// Timed phase wall time, seconds.
     pub elapsed_s: f64,
     /// Orders placed per second of the timed phase.
@@ -104,11 +110,13 @@ pub struct Report {
     pub latency: Latency,
     /// Latency of the checkouts that placed an order.
     pub latency_placed: Latency,
+    /// Latency of the cart adds.
+    pub latency_cart_add: Latency,
     /// S0: contended stock before the timed phase.
     pub stock_before: i64,
     /// S1: contended stock after it.
     pub stock_after: i64,
-    /// Orders placed by contended buyers.
+    /// Orders placed for the contended variant.
     pub contended_sold: u64,
     /// `max(0, contended_sold − S0)`.
     pub oversold_units: u64,
@@ -129,7 +137,8 @@ pub struct Report {
     /// Contended stock after the replays (should equal `stock_after`).
     pub stock_after_replays: i64,
     /// True when nothing was oversold, the stock balances (also after the
-    /// replays) and every replay returned its order.
+    /// replays), every order read back holds what was bought and every
+    /// replay returned its order.
     pub passed: bool,
 }
 
@@ -153,10 +162,12 @@ pub struct RunInfo {
     pub run_id: String,
     /// See [`Report::seed`].
     pub seed: u64,
-    /// See [`Report::concurrency`].
-    pub concurrency: usize,
+    /// See [`Report::duration_s`].
+    pub duration: Duration,
     /// See [`Report::contended_stock_wanted`].
     pub contended_stock_wanted: u64,
+    /// Units and variants on the shelf before the timed phase.
+    pub shelf: (u64, usize),
 }
 
 impl Report {
@@ -169,25 +180,27 @@ impl Report {
     ) -> Result<Self, BenchError> {
         let mut placed = 0;
         let mut sold_out = 0;
-        let mut spread_sold_out = 0;
+        let mut uncontended_sold_out = 0;
         let mut error_kinds = BTreeMap::new();
         let mut first_error = None;
-        for c in &run.checkouts {
-            match &c.outcome {
+        for a in &run.attempts {
+            match &a.outcome {
                 Outcome::Placed(_) => placed += 1,
                 Outcome::SoldOut => {
                     sold_out += 1;
-                    if !c.contended {
-                        spread_sold_out += 1;
+                    if !a.contended {
+                        uncontended_sold_out += 1;
                     }
                 }
                 Outcome::Failed(e) => {
                     *error_kinds.entry(e.kind()).or_insert(0) += 1;
-                    first_error.get_or_insert_with(|| format!("buyer {}: {e}", c.buyer));
+                    first_error.get_or_insert_with(|| format!("buyer {}: {e}", a.buyer));
                 }
             }
         }
-        let checkouts = run.checkouts.len() as u64;
+        let attempts = run.attempts.len() as u64;
+        let checkout_latencies = || run.attempts.iter().filter_map(|a| a.checkout_latency);
+        let checkouts = checkout_latencies().count() as u64;
         let secs = run.elapsed.as_secs_f64();
         let per_sec = |n: u64| {
             if secs > 0.0 {
@@ -196,55 +209,61 @@ impl Report {
                 0.0
             }
         };
-        let contended_buyers = prepared.buyers.iter().filter(|b| b.contended).count();
         let stock = verified.stock;
         let replays = &verified.replays;
+        let read_back = &verified.read_back;
         let passed = stock.oversold == 0
             && stock.balanced
             && verified.stock_after_replays == stock.after
+            && read_back.failed == 0
+            && read_back.wrong_contents == 0
             && replays.same == replays.tried;
         Ok(Self {
             run_id: info.run_id,
             seed: info.seed,
             buyers: prepared.buyers.len(),
-            concurrency: info.concurrency,
-            spread_buyers: prepared.buyers.len() - contended_buyers,
-            spread_variants: prepared.spread_variants,
-            contended_buyers,
+            contending_buyers: prepared.buyers.iter().filter(|b| b.contends).count(),
             contended_sku: prepared.contended.sku.clone(),
             contended_item: format!(
                 "{} ({})",
                 prepared.contended.product, prepared.contended.label
             ),
             contended_stock_wanted: info.contended_stock_wanted,
+            shelf_units: info.shelf.0,
+            shelf_variants: info.shelf.1,
             setup_s: round3(prepared.setup_time.as_secs_f64()),
             register_s: round3(prepared.register_time.as_secs_f64()),
+            duration_s: round3(info.duration.as_secs_f64()),
+            attempts,
             checkouts,
             orders_placed: placed,
             sold_out,
-            other_errors: checkouts - placed - sold_out,
+            other_errors: attempts - placed - sold_out,
             error_kinds,
             first_error,
-            spread_sold_out,
+            uncontended_sold_out,
+            buyers_out_of_shelf: run.out_of_shelf,
+            buyers_stuck: run.stuck,
             elapsed_s: round3(secs),
             orders_per_sec: per_sec(placed),
             checkouts_per_sec: per_sec(checkouts),
-            latency: Latency::of(run.checkouts.iter().map(|c| c.latency))?,
+            latency: Latency::of(checkout_latencies())?,
             latency_placed: Latency::of(
-                run.checkouts
+                run.attempts
                     .iter()
-                    .filter(|c| c.order_id().is_some())
-                    .map(|c| c.latency),
+                    .filter(|a| a.order_id().is_some())
+                    .filter_map(|a| a.checkout_latency),
             )?,
+            latency_cart_add: Latency::of(run.attempts.iter().map(|a| a.cart_latency))?,
             stock_before: stock.before,
             stock_after: stock.after,
             contended_sold: stock.sold,
             oversold_units: stock.oversold,
             stock_balanced: stock.balanced,
-            orders_read_back: verified.read_back.read,
-            order_read_errors: verified.read_back.failed,
-            orders_wrong_contents: verified.read_back.wrong_contents,
-            contended_units_in_orders: verified.read_back.contended_units,
+            orders_read_back: read_back.read,
+            order_read_errors: read_back.failed,
+            orders_wrong_contents: read_back.wrong_contents,
+            contended_units_in_orders: read_back.contended_units,
             replays: replays.tried,
             replays_same_order: replays.same,
             stock_after_replays: verified.stock_after_replays,
@@ -256,9 +275,12 @@ impl Report {
     pub fn print(&self, stock: &StockCheck, read_back: &ReadBack, replays: &Replays) {
         let r = self;
         println!();
-        println!("timed phase: every buyer checks out once");
-        println!("buyers:            {}", r.buyers);
-        println!("concurrency:       {}", r.concurrency);
+        println!(
+            "timed phase: every buyer adds 1 unit to the cart and checks out, again and again, for {:.0} s",
+            r.duration_s
+        );
+        println!("buyers at once:    {}", r.buyers);
+        println!("order attempts:    {}", r.attempts);
         println!("orders placed:     {}", r.orders_placed);
         println!("sold-out answers:  {}", r.sold_out);
         println!("other errors:      {}", r.other_errors);
@@ -267,8 +289,9 @@ impl Report {
             "orders/s:          {:.1}   (checkout answers/s: {:.1})",
             r.orders_per_sec, r.checkouts_per_sec
         );
-        print_latency("latency, all answers: ", &r.latency);
-        print_latency("latency, orders only: ", &r.latency_placed);
+        print_latency("latency, all checkouts: ", &r.latency);
+        print_latency("latency, orders only:   ", &r.latency_placed);
+        print_latency("latency, cart adds:     ", &r.latency_cart_add);
         for (kind, n) in &r.error_kinds {
             println!("  other error {kind}: {n}");
         }
@@ -282,11 +305,8 @@ impl Report {
             r.contended_sku, r.contended_item
         );
         println!(
-            "stock before (S0): {}   orders placed for it: {}   sold-out answers: {}   stock after (S1): {}",
-            stock.before,
-            stock.sold,
-            (r.contended_buyers as u64).saturating_sub(stock.sold),
-            stock.after
+            "stock before (S0): {}   orders placed for it: {}   stock after (S1): {}",
+            stock.before, stock.sold, stock.after
         );
         println!("oversold units: {}", stock.oversold);
         if stock.balanced {
@@ -325,23 +345,35 @@ impl Report {
         }
 
         let mut warnings = Vec::new();
-        if stock.before >= 0 && stock.before as u64 >= r.contended_buyers as u64 {
+        if stock.after > 0 {
             warnings.push(format!(
-                "the contended variant had {} units for {} buyers, so it could not sell out; \
-                 use a lower --contended-stock or more --buyers for a real contest",
-                stock.before, r.contended_buyers
+                "the contended variant did not sell out ({} left), so its last unit was never fought over; \
+                 use a lower --contended-stock or a longer --duration",
+                stock.after
             ));
         }
-        if stock.sold < stock.before.max(0) as u64 && r.sold_out > r.spread_sold_out {
+        if stock.sold < stock.before.max(0) as u64 && r.sold_out > r.uncontended_sold_out {
             warnings.push(format!(
                 "undersold: {} unit(s) of the contended variant were left while buyers were told it was sold out",
                 stock.before.max(0) as u64 - stock.sold
             ));
         }
-        if r.spread_sold_out > 0 {
+        if r.uncontended_sold_out > 0 {
             warnings.push(format!(
-                "{} spread buyer(s) were told their variant was sold out although a unit was there for each",
-                r.spread_sold_out
+                "{} uncontended attempt(s) were told their variant was sold out although the unit was theirs",
+                r.uncontended_sold_out
+            ));
+        }
+        if r.buyers_out_of_shelf > 0 {
+            warnings.push(format!(
+                "{} buyer(s) stopped before the time was up: the shelf of {} units was empty",
+                r.buyers_out_of_shelf, r.shelf_units
+            ));
+        }
+        if r.buyers_stuck > 0 {
+            warnings.push(format!(
+                "{} buyer(s) stopped before the time was up: a failed order's line could not be taken out of the cart",
+                r.buyers_stuck
             ));
         }
         if let Some(p) = &read_back.first_problem {
@@ -359,7 +391,7 @@ impl Report {
             if r.passed {
                 "PASS"
             } else {
-                "FAIL (oversold, unbalanced stock or a replay that did not return its order)"
+                "FAIL (oversold, unbalanced stock, an order not holding what was bought, or a replay that did not return its order)"
             }
         );
     }

@@ -1,5 +1,5 @@
-//! The untimed setup: register buyers, find in-stock variants, pick the
-//! contended one and give every buyer a one-line cart.
+//! The untimed setup: register the buyers, find the in-stock variants, pick
+//! the contended one and put the others on the [`Shelf`].
 
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
@@ -7,8 +7,9 @@ use rand::{rngs::StdRng, seq::SliceRandom, Rng};
 
 use crate::{
     api::{Product, Session},
-    error::{ApiError, BenchError},
+    error::BenchError,
     pool::run_bounded,
+    shelf::Shelf,
     target::Target,
 };
 
@@ -17,6 +18,13 @@ use crate::{
 const PASSWORD: &str = "Quince-Tallow-7319";
 /// Email domain of the buyers (`.test` is reserved, never delivered).
 const EMAIL_DOMAIN: &str = "bench.bazaar.test";
+/// Discovery stops reading the catalog once the shelf would hold this many
+/// units: far more than a 10 s phase sells here (about 5,000 at 500
+/// orders/s), so a large catalog is not read whole.
+const ENOUGH_UNITS: i64 = 50_000;
+/// Setup calls in flight at once: a registration hashes a password (~16 ms of one
+/// core), so more would only queue in the server.
+const SETUP_CONCURRENCY: usize = 16;
 
 /// An in-stock variant found in the catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,34 +41,33 @@ pub struct Candidate {
     pub stock: i64,
 }
 
-/// One signed-in customer with one cart line.
+/// One signed-in customer.
 #[derive(Debug, Clone)]
 pub struct Buyer {
     /// The customer's browser session.
     pub session: Session,
     /// The customer's name, also used on the shipping address.
     pub name: String,
-    /// The variant in the cart (1 unit).
-    pub sku: String,
-    /// True if `sku` is the contended variant.
-    pub contended: bool,
+    /// True if the buyer goes for the contended variant until it is sold
+    /// out to them.
+    pub contends: bool,
 }
 
 /// Everything setup produced.
 #[derive(Debug)]
 pub struct Prepared {
-    /// All buyers: `buyers / 2` spread first, then the contended ones.
+    /// All buyers: the first half uncontended, then the contending ones.
     pub buyers: Vec<Buyer>,
     /// The variant the second half of the buyers all want.
     pub contended: Candidate,
+    /// The other in-stock variants' units.
+    pub shelf: Arc<Shelf>,
     /// A session for catalog reads that is no buyer's.
     pub reader: Session,
     /// In-stock variants found.
     pub variants_found: usize,
     /// Search pages read.
     pub pages_read: u64,
-    /// Distinct variants the spread buyers' carts hold.
-    pub spread_variants: usize,
     /// Time spent registering buyers.
     pub register_time: Duration,
     /// Total setup time.
@@ -70,25 +77,16 @@ pub struct Prepared {
 /// What the setup needs to know.
 #[derive(Debug, Clone, Copy)]
 pub struct Plan {
-    /// Number of buyers.
+    /// Number of buyers, all shopping at once.
     pub buyers: usize,
-    /// Calls in flight at once.
-    pub concurrency: usize,
     /// Preferred stock of the contended variant.
     pub contended_stock: u64,
     /// Per-request timeout.
     pub timeout: Duration,
 }
 
-impl Plan {
-    /// Buyers `0..spread()` get a variant each; the rest share one.
-    pub fn spread(&self) -> usize {
-        self.buyers / 2
-    }
-}
-
 /// Runs the whole setup. `run_id` makes emails unique across runs against
-/// the same database; `rng` decides the spread.
+/// the same database; `rng` shuffles the shelf.
 pub async fn prepare(
     target: &Arc<Target>,
     plan: Plan,
@@ -102,51 +100,30 @@ pub async fn prepare(
 
     eprintln!("-> setup: looking for in-stock variants");
     let reader = Session::new(target, plan.timeout)?;
-    let (candidates, pages_read) = discover(&reader, plan).await?;
+    let (mut candidates, pages_read) = discover(&reader, plan).await?;
+    let variants_found = candidates.len();
     let contended_at =
         choose_contended(&candidates, plan.contended_stock).ok_or(BenchError::NoInStockVariant)?;
-    let mut pool = candidates.clone();
-    let contended = pool.remove(contended_at);
-    pool.shuffle(rng);
-    let slots = spread_slots(&pool, plan.spread())?;
-    let spread_variants = {
-        let mut distinct: Vec<usize> = slots.clone();
-        distinct.sort_unstable();
-        distinct.dedup();
-        distinct.len()
-    };
+    let contended = candidates.remove(contended_at);
+    candidates.shuffle(rng);
 
-    let buyers: Vec<Buyer> = sessions
+    let uncontended = plan.buyers / 2;
+    let buyers = sessions
         .into_iter()
         .enumerate()
-        .map(|(i, (session, name))| {
-            let spread_pick = slots.get(i).and_then(|&v| pool.get(v));
-            match spread_pick {
-                Some(variant) => Buyer {
-                    session,
-                    name,
-                    sku: variant.sku.clone(),
-                    contended: false,
-                },
-                None => Buyer {
-                    session,
-                    name,
-                    sku: contended.sku.clone(),
-                    contended: true,
-                },
-            }
+        .map(|(i, (session, name))| Buyer {
+            session,
+            name,
+            contends: i >= uncontended,
         })
         .collect();
-    eprintln!("-> setup: filling {} carts", buyers.len());
-    fill_carts(&buyers, plan.concurrency).await?;
-
     Ok(Prepared {
         buyers,
         contended,
+        shelf: Arc::new(Shelf::new(candidates)),
         reader,
-        variants_found: candidates.len(),
+        variants_found,
         pages_read,
-        spread_variants,
         register_time,
         setup_time: started.elapsed(),
     })
@@ -168,7 +145,7 @@ async fn register(
     for _ in 0..plan.buyers {
         sessions.push(Session::new(target, plan.timeout)?);
     }
-    let results = run_bounded(sessions, plan.concurrency, |i, session| {
+    let results = run_bounded(sessions, SETUP_CONCURRENCY, |i, session| {
         let email = format!("buyer{i}-{run_id}@{EMAIL_DOMAIN}");
         let name = format!("Bench Buyer {i}");
         async move {
@@ -187,9 +164,9 @@ async fn register(
 }
 
 /// Reads search pages of in-stock products (cheapest first) and their
-/// variants until there are more variants than spread buyers and one has
-/// exactly the preferred stock, or the catalog ends. Returns the variants
-/// with stock ≥ 1 and the number of pages read.
+/// variants until the catalog ends, or the variants found hold
+/// [`ENOUGH_UNITS`] and one has exactly the preferred stock. Returns the
+/// variants with stock ≥ 1 and the number of pages read.
 async fn discover(reader: &Session, plan: Plan) -> Result<(Vec<Candidate>, u64), BenchError> {
     let mut candidates = Vec::new();
     // Pages of a sort with ties may overlap; count each variant once.
@@ -207,7 +184,7 @@ async fn discover(reader: &Session, plan: Plan) -> Result<(Vec<Candidate>, u64),
             break;
         }
         let slugs: Vec<String> = results.products.into_iter().map(|p| p.slug).collect();
-        let products = run_bounded(slugs, plan.concurrency, |_, slug| {
+        let products = run_bounded(slugs, SETUP_CONCURRENCY, |_, slug| {
             let reader = reader.clone();
             async move {
                 let product = reader.product(&slug).await;
@@ -225,7 +202,8 @@ async fn discover(reader: &Session, plan: Plan) -> Result<(Vec<Candidate>, u64),
         let exact = candidates
             .iter()
             .any(|c| u64::try_from(c.stock).ok() == Some(plan.contended_stock));
-        if (exact && candidates.len() > plan.spread())
+        let units: i64 = candidates.iter().map(|c| c.stock).sum();
+        if (exact && units >= ENOUGH_UNITS)
             || page.saturating_mul(results.per_page) >= results.total
         {
             break;
@@ -263,52 +241,6 @@ pub fn choose_contended(candidates: &[Candidate], preferred: u64) -> Option<usiz
         .map(|(i, _)| i)
 }
 
-/// Assigns `needed` spread buyers to variants of `pool` (already shuffled):
-/// a different variant each while there are enough, then round after round
-/// over the variants that still have a unit, so no variant is given to more
-/// buyers than it has units and no spread buyer should ever be sold out.
-/// Returns an index into `pool` per buyer.
-pub fn spread_slots(pool: &[Candidate], needed: usize) -> Result<Vec<usize>, BenchError> {
-    let mut slots = Vec::with_capacity(needed);
-    let mut round: i64 = 0;
-    while slots.len() < needed {
-        let before = slots.len();
-        for (i, _) in pool.iter().enumerate().filter(|(_, c)| c.stock > round) {
-            if slots.len() == needed {
-                break;
-            }
-            slots.push(i);
-        }
-        if slots.len() == before {
-            return Err(BenchError::NotEnoughStock {
-                needed,
-                available: pool
-                    .iter()
-                    .map(|c| u64::try_from(c.stock).unwrap_or(0))
-                    .sum(),
-            });
-        }
-        round += 1;
-    }
-    Ok(slots)
-}
-
-/// Puts 1 unit of each buyer's variant in their cart.
-async fn fill_carts(buyers: &[Buyer], concurrency: usize) -> Result<(), BenchError> {
-    let results = run_bounded(buyers.to_vec(), concurrency, |i, buyer| async move {
-        buyer
-            .session
-            .add_to_cart(&buyer.sku, 1)
-            .await
-            .map_err(|source: ApiError| BenchError::Setup {
-                step: format!("adding {} to buyer {i}'s cart", buyer.sku),
-                source,
-            })
-    })
-    .await?;
-    results.into_iter().collect()
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // tests may panic on failure
 mod tests {
@@ -338,21 +270,5 @@ mod tests {
         assert_eq!(choose_contended(&c, 1000), Some(0));
         assert_eq!(choose_contended(&[], 20), None);
         assert_eq!(choose_contended(&[candidate("z", 0)], 20), None);
-    }
-
-    #[test]
-    fn spread_prefers_distinct_variants_and_respects_stock() {
-        let pool = [candidate("a", 1), candidate("b", 3), candidate("c", 2)];
-        assert_eq!(spread_slots(&pool, 3).unwrap(), vec![0, 1, 2]);
-        // Second round skips `a` (1 unit), third round only `b` is left.
-        assert_eq!(spread_slots(&pool, 6).unwrap(), vec![0, 1, 2, 1, 2, 1]);
-        assert!(matches!(
-            spread_slots(&pool, 7),
-            Err(BenchError::NotEnoughStock {
-                needed: 7,
-                available: 6
-            })
-        ));
-        assert!(spread_slots(&pool, 0).unwrap().is_empty());
     }
 }

@@ -6,7 +6,7 @@ use crate::{
     api::Session,
     error::BenchError,
     pool::run_bounded,
-    run::{Checkout, Outcome},
+    run::{Attempt, Outcome},
     setup::{Buyer, Candidate},
 };
 
@@ -17,7 +17,7 @@ pub struct StockCheck {
     pub before: i64,
     /// S1: stock right after it.
     pub after: i64,
-    /// Contended buyers whose checkout answered 200.
+    /// Contended attempts whose checkout answered 200.
     pub sold: u64,
     /// `max(0, sold − S0)`: units promised to buyers that did not exist.
     pub oversold: u64,
@@ -69,7 +69,7 @@ pub struct ReadBack {
     pub read: u64,
     /// Orders that could not be read.
     pub failed: u64,
-    /// Orders that are not exactly 1 unit of what the buyer had in the cart.
+    /// Orders that are not exactly 1 unit of what the buyer put in the cart.
     pub wrong_contents: u64,
     /// Units of the contended variant over all orders read.
     pub contended_units: u64,
@@ -77,21 +77,33 @@ pub struct ReadBack {
     pub first_problem: Option<String>,
 }
 
-/// Reads every placed order back through its buyer's session.
+/// Reads every placed order back through its buyer's session: buyers in
+/// parallel, each buyer's orders one after the other, so each buyer keeps
+/// using its one connection (a buyer's orders read at once would open a
+/// connection each, past the server's connection cap).
 pub async fn read_back(
     buyers: &[Buyer],
-    checkouts: &[Checkout],
+    attempts: &[Attempt],
     contended_sku: &str,
     concurrency: usize,
 ) -> Result<ReadBack, BenchError> {
-    let placed: Vec<(Buyer, i64)> = checkouts
-        .iter()
-        .filter_map(|c| Some((buyers.get(c.buyer)?.clone(), c.order_id()?)))
-        .collect();
-    let answers = run_bounded(placed, concurrency, |_, (buyer, id)| async move {
-        (buyer.sku.clone(), id, buyer.session.order(id).await)
+    let mut orders: Vec<Vec<(String, i64)>> = vec![Vec::new(); buyers.len()];
+    for a in attempts {
+        if let (Some(list), Some(id)) = (orders.get_mut(a.buyer), a.order_id()) {
+            list.push((a.sku.clone(), id));
+        }
+    }
+    let jobs: Vec<(Buyer, Vec<(String, i64)>)> = buyers.iter().cloned().zip(orders).collect();
+    let answers = run_bounded(jobs, concurrency, |_, (buyer, orders)| async move {
+        let mut answers = Vec::with_capacity(orders.len());
+        for (sku, id) in orders {
+            answers.push((sku, id, buyer.session.order(id).await));
+        }
+        answers
     })
-    .await?;
+    .await?
+    .into_iter()
+    .flatten();
     let mut result = ReadBack::default();
     for (sku, id, answer) in answers {
         let order = match answer {
@@ -135,12 +147,12 @@ pub struct Replays {
     pub first_problem: Option<String>,
 }
 
-/// Up to `count` successful checkouts to replay, taken alternately from the
-/// contended buyers (whose variant is now sold out, so a replay that does
-/// not recognise its key would answer 409) and the spread ones.
-pub fn pick_replays(checkouts: &[Checkout], count: usize) -> Vec<usize> {
+/// Up to `count` placed orders to replay, taken alternately from the
+/// contended ones (whose variant is now sold out, so a replay that does not
+/// recognise its key would answer 409) and the others.
+pub fn pick_replays(attempts: &[Attempt], count: usize) -> Vec<usize> {
     let placed = |contended: bool| {
-        checkouts
+        attempts
             .iter()
             .enumerate()
             .filter(move |(_, c)| c.contended == contended && c.order_id().is_some())
@@ -164,14 +176,14 @@ pub fn pick_replays(checkouts: &[Checkout], count: usize) -> Vec<usize> {
 /// Replays the checkouts at `picks` with their original keys.
 pub async fn replay(
     buyers: &[Buyer],
-    checkouts: &[Checkout],
+    attempts: &[Attempt],
     picks: &[usize],
 ) -> Result<Replays, BenchError> {
     let jobs: Vec<(Buyer, String, i64)> = picks
         .iter()
         .filter_map(|&i| {
-            let c = checkouts.get(i)?;
-            Some((buyers.get(c.buyer)?.clone(), c.key.clone(), c.order_id()?))
+            let a = attempts.get(i)?;
+            Some((buyers.get(a.buyer)?.clone(), a.key.clone(), a.order_id()?))
         })
         .collect();
     // One at a time: this checks correctness, not speed.
@@ -200,11 +212,11 @@ pub async fn replay(
     Ok(result)
 }
 
-/// Placed orders among the contended buyers.
-pub fn contended_sold(checkouts: &[Checkout]) -> u64 {
-    checkouts
+/// Placed orders of the contended variant.
+pub fn contended_sold(attempts: &[Attempt]) -> u64 {
+    attempts
         .iter()
-        .filter(|c| c.contended && matches!(c.outcome, Outcome::Placed(_)))
+        .filter(|a| a.contended && matches!(a.outcome, Outcome::Placed(_)))
         .count() as u64
 }
 
@@ -230,12 +242,14 @@ mod tests {
         assert_eq!((negative.oversold, negative.balanced), (2, false));
     }
 
-    fn checkout(buyer: usize, contended: bool, placed: bool) -> Checkout {
-        Checkout {
+    fn checkout(buyer: usize, contended: bool, placed: bool) -> Attempt {
+        Attempt {
             buyer,
             contended,
+            sku: "SKU".into(),
             key: format!("k{buyer}"),
-            latency: Duration::from_millis(1),
+            cart_latency: Duration::from_millis(1),
+            checkout_latency: Some(Duration::from_millis(1)),
             outcome: if placed {
                 Outcome::Placed(buyer as i64 + 100)
             } else {
