@@ -134,20 +134,6 @@ test('a declined card places no order and keeps the cart', async ({ page }) => {
   await expect(cartLine(page, item)).toHaveCount(1);
 });
 
-test('a payment whose answer is lost leaves the order pending until the recovery job confirms it, live', async ({ page }) => {
-  await signUpFreshCustomer(page);
-  await openFirstInStockProduct(page, LISTING);
-  await addToCart(page);
-  await open(page, '/checkout');
-  await placeOrder(page, CARDS.answerLost);
-  await expect(page).toHaveURL(/\/orders\/\d+$/);
-  await expect(main(page).getByText('Status: Pending', { exact: true })).toBeVisible();
-  await expect(main(page).getByText('We are confirming your payment. This page updates by itself.', { exact: true })).toBeVisible();
-  // deploy/e2e.sh runs the server with a 6 s settle delay.
-  await expect(main(page).getByText('Status: Confirmed', { exact: true })).toBeVisible({ timeout: 20_000 });
-  await expect(main(page).getByText('We are confirming your payment. This page updates by itself.', { exact: true })).toHaveCount(0);
-});
-
 test.describe('cart editing', () => {
   test('changing a quantity updates the subtotal; removing the only item empties the cart', async ({ page }) => {
     await signUpFreshCustomer(page);
