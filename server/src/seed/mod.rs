@@ -212,6 +212,33 @@ async fn insert_products(
 }
 
 /// Inserts every product's variants in batches; returns how many.
+/// The row of seeded variant `v` of product `product_id`.
+fn variant_row(product_id: i32, v: &generate::VariantSeed) -> variant::ActiveModel {
+    variant::ActiveModel {
+        id: NotSet,
+        product_id: Set(product_id),
+        sku: Set(v.sku.clone()),
+        label: Set(v.label.clone()),
+        options: Set(v.options.clone()),
+        price_cents: Set(v.price_cents),
+        stock: Set(v.stock),
+        position: Set(v.position),
+        // The column's default: the seeded shop has no thresholds of its own.
+        low_stock_threshold: NotSet,
+    }
+}
+
+/// The row of seeded image `image` of product `product_id`.
+fn image_row(product_id: i32, image: &generate::ImageSeed) -> product_image::ActiveModel {
+    product_image::ActiveModel {
+        id: NotSet,
+        product_id: Set(product_id),
+        url: Set(image.url.clone()),
+        alt: Set(image.alt.clone()),
+        position: Set(image.position),
+    }
+}
+
 async fn insert_variants(
     txn: &DatabaseTransaction,
     catalog: &DemoCatalog,
@@ -220,18 +247,7 @@ async fn insert_variants(
     let mut rows = Vec::new();
     for p in &catalog.products {
         let product_id = id_for(product_ids, "product", &p.slug)?;
-        rows.extend(p.variants.iter().map(|v| variant::ActiveModel {
-            id: NotSet,
-            product_id: Set(product_id),
-            sku: Set(v.sku.clone()),
-            label: Set(v.label.clone()),
-            options: Set(v.options.clone()),
-            price_cents: Set(v.price_cents),
-            stock: Set(v.stock),
-            position: Set(v.position),
-            // The column's default: the seeded shop has no thresholds of its own.
-            low_stock_threshold: NotSet,
-        }));
+        rows.extend(p.variants.iter().map(|v| variant_row(product_id, v)));
     }
     for batch in rows.chunks(BATCH_SIZE) {
         variant::Entity::insert_many(batch.to_vec())
@@ -250,13 +266,7 @@ async fn insert_images(
     let mut rows = Vec::new();
     for p in &catalog.products {
         let product_id = id_for(product_ids, "product", &p.slug)?;
-        rows.extend(p.images.iter().map(|image| product_image::ActiveModel {
-            id: NotSet,
-            product_id: Set(product_id),
-            url: Set(image.url.clone()),
-            alt: Set(image.alt.clone()),
-            position: Set(image.position),
-        }));
+        rows.extend(p.images.iter().map(|image| image_row(product_id, image)));
     }
     for batch in rows.chunks(BATCH_SIZE) {
         product_image::Entity::insert_many(batch.to_vec())

@@ -401,25 +401,8 @@ async fn insert_batch(txn: &impl ConnectionTrait, batch: &[PlannedProduct], ids:
     let mut images = Vec::new();
     for (product_id, slug) in inserted {
         let Some(planned) = by_slug.remove(slug.as_str()) else { continue };
-        variants.extend(planned.variants.iter().map(|v| variant::ActiveModel {
-            id: NotSet,
-            product_id: Set(product_id),
-            sku: Set(v.sku.clone()),
-            label: Set(v.label.clone()),
-            options: Set(v.options.clone()),
-            price_cents: Set(v.price_cents),
-            stock: Set(v.stock),
-            position: Set(v.position),
-            // The column's default, as for the demo's variants.
-            low_stock_threshold: NotSet,
-        }));
-        images.extend(planned.images.iter().map(|image| product_image::ActiveModel {
-            id: NotSet,
-            product_id: Set(product_id),
-            url: Set(image.url.clone()),
-            alt: Set(image.alt.clone()),
-            position: Set(image.position),
-        }));
+        variants.extend(planned.variants.iter().map(|v| super::variant_row(product_id, v)));
+        images.extend(planned.images.iter().map(|image| super::image_row(product_id, image)));
     }
     if !by_slug.is_empty() {
         return Err(DbErr::Custom(format!("seed-products: {} inserted products could not be read back", by_slug.len())));

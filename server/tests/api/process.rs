@@ -144,3 +144,13 @@ impl SharedDatabase {
         }
     }
 }
+
+/// The one number `sql` answers on `db`, the database a killed server
+/// left behind.
+pub async fn count(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
+    db.query_one(sea_orm::Statement::from_string(db.get_database_backend(), sql.to_string()))
+        .await
+        .expect("query")
+        .and_then(|row| row.try_get_by_index::<i64>(0).ok().or_else(|| row.try_get_by_index::<i32>(0).ok().map(i64::from)))
+        .expect("a number")
+}

@@ -6,7 +6,7 @@
 
 use crate::checkout::{add, checkout, checkout_body, customer, scalar, stock, variant_with_stock, PASSWORD};
 use crate::helpers::{for_both_backends, on_both_backends, Backend, TestApp};
-use crate::process::{ServerProcess, SharedDatabase};
+use crate::process::{count, ServerProcess, SharedDatabase};
 use app::checkout::card::test_cards;
 use app::checkout::settle::{PaymentTiming, SETTLE};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
@@ -27,14 +27,6 @@ async fn wait_for(db: &DatabaseConnection, sql: &str, want: i64, what: &str) {
         assert!(Instant::now() < deadline, "{what}: `{sql}` is {got}, not {want}, after {SETTLE_DEADLINE:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
-    db.query_one(Statement::from_string(db.get_database_backend(), sql.to_string()))
-        .await
-        .expect("query")
-        .and_then(|row| row.try_get_by_index::<i64>(0).ok().or_else(|| row.try_get_by_index::<i32>(0).ok().map(i64::from)))
-        .expect("a number")
 }
 
 /// A server whose recovery job looks at a reservation two seconds after

@@ -9,9 +9,9 @@
 use crate::helpers::{for_both_backends, Backend, SHOPIFY_SECRET};
 use crate::shopify::{catalog_lines, order, unknown_line, Delivery, Line};
 use futures::StreamExt;
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use sea_orm::{Database, DatabaseConnection};
 use std::collections::HashMap;
-use crate::process::{ServerProcess, SharedDatabase};
+use crate::process::{count, ServerProcess, SharedDatabase};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -42,14 +42,6 @@ fn start_server(database_url: &str, outbox: &std::path::Path) -> ServerProcess {
             ("BAZAAR_JOBS_POLL_MS", "200"),
         ],
     )
-}
-
-async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
-    db.query_one(Statement::from_string(db.get_database_backend(), sql.to_string()))
-        .await
-        .expect("query")
-        .and_then(|row| row.try_get_by_index::<i64>(0).ok().or_else(|| row.try_get_by_index::<i32>(0).ok().map(i64::from)))
-        .expect("a number")
 }
 
 /// What a webhook's sender saw.
