@@ -5,7 +5,7 @@ use crate::entity::{product, variant};
 use crate::error::AppError;
 use crate::inventory::model::{StockAlert, StockChange};
 use crate::live::protocol::EventBody;
-use crate::live::ssr::{record, Recorded};
+use crate::live::ssr::{Recorded, Staged};
 use crate::live::topic::Topic;
 use sea_orm::ConnectionTrait;
 
@@ -17,9 +17,15 @@ pub async fn stock_changed(
     product: &product::Model,
     alert: Option<StockAlert>,
 ) -> Result<Recorded, AppError> {
+    let mut events = Staged::default();
+    stage_stock_changed(&mut events, variant, product, alert);
+    events.write(db).await
+}
+
+/// [`stock_changed`], staged in `events` for the transaction to write with
+/// its other events.
+pub fn stage_stock_changed(events: &mut Staged, variant: &variant::Model, product: &product::Model, alert: Option<StockAlert>) {
     let change = StockChange { variant: variant.id, product: product.id, stock: variant.stock, alert };
-    let mut recorded = Recorded::default();
-    recorded.push(record(db, Topic::Catalog, EventBody::StockChanged(change.clone())).await?);
-    recorded.push(record(db, Topic::Seller(product.seller_id), EventBody::StockChanged(change)).await?);
-    Ok(recorded)
+    events.push(Topic::Catalog, EventBody::StockChanged(change.clone()));
+    events.push(Topic::Seller(product.seller_id), EventBody::StockChanged(change));
 }

@@ -7,4 +7,4 @@ pub mod prune;
 pub mod record;
 
 pub use bus::{EventBus, InProcessBus};
-pub use record::{record, Recorded};
+pub use record::{record, Recorded, Staged};

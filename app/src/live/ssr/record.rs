@@ -10,6 +10,7 @@ use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// Events recorded in a transaction, published once it has committed:
@@ -40,6 +41,106 @@ impl Recorded {
     pub fn publish(self, bus: &dyn EventBus) {
         for event in self.0 {
             bus.publish(event);
+        }
+    }
+}
+
+/// Events a transaction records, written together once its changes are
+/// made: one statement numbers them all and one stores them, where
+/// [`record`] spends two per event. Writing them last also holds the
+/// topics' counters (a lock every writer of a busy topic such as `catalog`
+/// queues for) only from then until commit.
+#[must_use = "write the staged events in the change's transaction"]
+#[derive(Debug, Default)]
+pub struct Staged(Vec<(Topic, EventBody)>);
+
+impl Staged {
+    /// Adds `body` on `topic`; events of one topic are numbered in the
+    /// order they were staged.
+    pub fn push(&mut self, topic: Topic, body: EventBody) {
+        self.0.push((topic, body));
+    }
+
+    /// Adds every event of `other`, after these.
+    pub fn extend(&mut self, other: Staged) {
+        self.0.extend(other.0);
+    }
+
+    /// Records the events in `db` (the change's transaction) and returns
+    /// them with their sequence numbers, to publish once it has committed.
+    pub async fn write(self, db: &impl ConnectionTrait) -> Result<Recorded, AppError> {
+        if self.0.is_empty() {
+            return Ok(Recorded::default());
+        }
+        let events: Vec<(String, EventBody)> = self.0.into_iter().map(|(topic, body)| (topic.to_string(), body)).collect();
+        // Counted per topic in name order: every transaction takes the
+        // counters it needs in the same order, so none waits on another
+        // in a cycle.
+        let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
+        for (topic, _) in &events {
+            *counts.entry(topic.as_str()).or_default() += 1;
+        }
+        let mut next = take_seqs(db, &counts).await?;
+        let now = Utc::now();
+        let mut rows = Vec::with_capacity(events.len());
+        let mut recorded = Recorded::default();
+        for (topic, body) in events {
+            let seq = next.get_mut(&topic).ok_or_else(|| {
+                tracing::error!(topic, "the topic counter upsert left out a topic");
+                AppError::Internal
+            })?;
+            rows.push(event::ActiveModel {
+                id: NotSet,
+                topic: Set(topic.clone()),
+                seq: Set(*seq),
+                kind: Set(body.kind().to_string()),
+                payload: Set(payload_of(&body)?),
+                created_at: Set(now),
+            });
+            recorded.push(LiveEvent { topic, seq: *seq, body });
+            *seq += 1;
+        }
+        event::Entity::insert_many(rows).exec_without_returning(db).await?;
+        Ok(recorded)
+    }
+}
+
+/// Moves each topic's counter on by its count in one upsert; returns the
+/// first number each topic's events take. Like [`next_seq`], it locks the
+/// counters until the transaction ends.
+async fn take_seqs(db: &impl ConnectionTrait, counts: &BTreeMap<&str, i64>) -> Result<HashMap<String, i64>, AppError> {
+    let table = Alias::new("event_topics");
+    let topic = Alias::new("topic");
+    let last_seq = Alias::new("last_seq");
+    let mut upsert = Query::insert();
+    upsert.into_table(table.clone()).columns([topic.clone(), last_seq.clone()]);
+    for (name, count) in counts {
+        upsert.values_panic([(*name).into(), (*count).into()]);
+    }
+    upsert
+        .on_conflict(
+            OnConflict::column(topic.clone())
+                .value(last_seq.clone(), Expr::col((table, last_seq.clone())).add(Expr::col((Alias::new("excluded"), last_seq.clone()))))
+                .to_owned(),
+        )
+        .returning(Query::returning().columns([topic, last_seq]));
+    let mut first = HashMap::with_capacity(counts.len());
+    for row in db.query_all(db.get_database_backend().build(&upsert)).await? {
+        let name: String = row.try_get("", "topic")?;
+        let last: i64 = row.try_get("", "last_seq")?;
+        let count = counts.get(name.as_str()).copied().unwrap_or(0);
+        first.insert(name, last - count + 1);
+    }
+    Ok(first)
+}
+
+/// The stored payload of `body`: its wire form's `payload`.
+fn payload_of(body: &EventBody) -> Result<String, AppError> {
+    match serde_json::to_value(body) {
+        Ok(Value::Object(mut wire)) => Ok(wire.remove("payload").unwrap_or(Value::Null).to_string()),
+        Ok(_) | Err(_) => {
+            tracing::error!(kind = body.kind(), "an event body did not serialize to an object");
+            Err(AppError::Internal)
         }
     }
 }
@@ -83,19 +184,13 @@ pub async fn record(db: &impl ConnectionTrait, topic: Topic, body: EventBody) ->
 /// this transaction.
 pub async fn record_at(db: &impl ConnectionTrait, topic: Topic, seq: i64, body: EventBody) -> Result<LiveEvent, AppError> {
     let topic = topic.to_string();
-    let payload = match serde_json::to_value(&body) {
-        Ok(Value::Object(mut wire)) => wire.remove("payload").unwrap_or(Value::Null),
-        Ok(_) | Err(_) => {
-            tracing::error!(kind = body.kind(), "an event body did not serialize to an object");
-            return Err(AppError::Internal);
-        }
-    };
+    let payload = payload_of(&body)?;
     event::Entity::insert(event::ActiveModel {
         id: NotSet,
         topic: Set(topic.clone()),
         seq: Set(seq),
         kind: Set(body.kind().to_string()),
-        payload: Set(payload.to_string()),
+        payload: Set(payload),
         created_at: Set(Utc::now()),
     })
     .exec_without_returning(db)
