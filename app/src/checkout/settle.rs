@@ -7,8 +7,9 @@
 //! timed out, the process died), the `checkout.settle` job queued with the
 //! reservation asks the provider by idempotency key and settles the order
 //! the same way ([`settle`]). Each settles an order at most once: the
-//! order must still be pending and unpaid, read in the settling
-//! transaction.
+//! order must still be pending and unpaid in the settling transaction
+//! (confirming checks it in the guarded update that confirms; releasing
+//! reads the order locked).
 
 use super::card::masked;
 use super::payment::{PaymentError, PaymentProvider, Receipt};
@@ -17,15 +18,15 @@ use crate::db::{begin_write, WriteTxn};
 use crate::entity::{cart_item, job, order, order_item, user};
 use crate::error::AppError;
 use crate::inventory::model::MovementReason;
-use crate::inventory::ssr::movement::{move_stock, Floor, Movement, Mover, StockError};
+use crate::inventory::ssr::movement::{move_stock_staged, Floor, Movement, Mover, StockError};
 use crate::live::protocol::{EventBody, OrderUpdate};
-use crate::live::ssr::{record, EventBus, Recorded};
+use crate::live::ssr::{EventBus, Recorded, Staged};
 use crate::live::topic::Topic;
 use crate::mail::ssr::{enqueue, Email};
 use crate::money::Money;
-use crate::orders::change::{apply, Actor, Change, ChangeError};
+use crate::orders::change::{confirm_paid, ChangeError};
 use crate::orders::status::OrderStatus;
-use sea_orm::sea_query::{Expr, LockType};
+use sea_orm::sea_query::{LockType, Query};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use std::future::Future;
 use std::time::Duration;
@@ -121,39 +122,31 @@ pub async fn confirm(
     job: Option<i32>,
 ) -> Result<Confirmed, AppError> {
     let (confirmed, recorded) = retried(db, "confirming a paid order", |txn| async move {
-        let Some(reserved) = locked(&txn, order_id).await? else {
-            return Ok((Confirmed::Released, Recorded::default()));
+        let mut staged = Staged::default();
+        let Some((confirmed, customer)) = confirm_paid(&txn, order_id, &receipt.reference, &mut staged).await? else {
+            // Not an unsettled reservation: settled before, or released.
+            let outcome = match order::Entity::find_by_id(order_id).one(&txn).await? {
+                Some(settled) => Confirmed::Before(settled),
+                None => Confirmed::Released,
+            };
+            return Ok((outcome, Recorded::default()));
         };
-        if !is_unsettled(&reserved) {
-            return Ok((Confirmed::Before(reserved), Recorded::default()));
-        }
-        order::Entity::update_many()
-            .col_expr(order::Column::PaymentReference, Expr::value(receipt.reference.clone()))
-            .filter(order::Column::Id.eq(order_id))
-            .exec(&txn)
-            .await?;
-        let paid = order::Model { payment_reference: receipt.reference.clone(), ..reserved };
-        let change = Change { status: Some(OrderStatus::Confirmed), ..Change::default() };
-        let version = paid.version;
-        let (confirmed, mut recorded) = apply(&txn, paid, version, &change, Actor::Shop).await?;
-        let bought: Vec<i32> = order_item::Entity::find()
-            .filter(order_item::Column::OrderId.eq(order_id))
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|item| item.variant_id)
-            .collect();
         // Only what was bought: anything added meanwhile stays in the cart.
+        let bought = Query::select()
+            .column(order_item::Column::VariantId)
+            .from(order_item::Entity)
+            .and_where(order_item::Column::OrderId.eq(order_id))
+            .to_owned();
         cart_item::Entity::delete_many()
             .filter(cart_item::Column::UserId.eq(confirmed.user_id))
-            .filter(cart_item::Column::VariantId.is_in(bought))
+            .filter(cart_item::Column::VariantId.in_subquery(bought))
             .exec(&txn)
             .await?;
-        let customer = user::Entity::find_by_id(confirmed.user_id).one(&txn).await?.ok_or(AppError::Internal)?;
-        recorded.extend(enqueue(&txn, confirmation_email(&confirmed, &customer, card)).await?);
+        let mut recorded = enqueue(&txn, confirmation_email(&confirmed, &customer, card)).await?;
         if let Some(job) = job {
             job::Entity::delete_by_id(job).exec(&txn).await?;
         }
+        recorded.extend(staged.write(&txn).await?);
         txn.commit().await?;
         Ok((Confirmed::Now(confirmed), recorded))
     })
@@ -193,7 +186,7 @@ pub async fn release(db: &DatabaseConnection, events: &dyn EventBus, order_id: i
         // In variant-id order, like checkout, so the two never deadlock.
         items.sort_by_key(|item| item.variant_id);
         let note = format!("Checkout #{}: {why}", reserved.id);
-        let mut recorded = Recorded::default();
+        let mut staged = Staged::default();
         for item in items {
             let put_back = Movement {
                 variant: item.variant_id,
@@ -204,9 +197,8 @@ pub async fn release(db: &DatabaseConnection, events: &dyn EventBus, order_id: i
                 order: None,
                 floor: Floor::Refuse,
             };
-            match move_stock(&txn, put_back).await {
-                Ok(moved) => recorded.extend(moved.recorded),
-                Err(StockError::NoVariant) => {}
+            match move_stock_staged(&txn, put_back, None, &mut staged).await {
+                Ok(_) | Err(StockError::NoVariant) => {}
                 Err(StockError::Db(err)) => return Err(err.into()),
                 Err(other) => return Err(AppError::from(other).into()),
             }
@@ -215,10 +207,11 @@ pub async fn release(db: &DatabaseConnection, events: &dyn EventBus, order_id: i
         order::Entity::delete_by_id(order_id).exec(&txn).await?;
         // A customer watching the pending order's page learns it is off.
         let off = OrderUpdate { id: order_id, version: reserved.version + 1, status: OrderStatus::Cancelled, tracking_number: None };
-        recorded.push(record(&txn, Topic::Order(order_id), EventBody::OrderUpdated(off)).await?);
+        staged.push(Topic::Order(order_id), EventBody::OrderUpdated(off));
         if let Some(job) = job {
             job::Entity::delete_by_id(job).exec(&txn).await?;
         }
+        let recorded = staged.write(&txn).await?;
         txn.commit().await?;
         Ok((true, recorded))
     })

@@ -2,9 +2,11 @@
 //! and the version the writer read, bumps the version, stamps the status
 //! time, puts back the stock of a cancelled order, queues the customer's
 //! email, writes the audit log and records the live events — all in the
-//! caller's transaction. [`update`] and [`cancel`] wrap it in one. A
-//! cancelled order's refund is a job queued in the same transaction, so a
-//! refund that fails is retried rather than lost.
+//! caller's transaction. [`update`] and [`cancel`] wrap it in one.
+//! Checkout confirms a paid reservation with [`confirm_paid`]: the same
+//! move and bookkeeping, in one guarded statement. A cancelled order's
+//! refund is a job queued in the same transaction, so a refund that fails
+//! is retried rather than lost.
 
 use super::status::{IllegalTransition, OrderStatus};
 use crate::auth::CurrentUser;
@@ -17,7 +19,7 @@ use crate::inventory::model::MovementReason;
 use crate::inventory::ssr::movement::{move_stock, Floor, Movement, Mover, StockError};
 use crate::error::AppError;
 use crate::live::protocol::{EventBody, KpiChange, OrderUpdate};
-use crate::live::ssr::{record, EventBus, Recorded};
+use crate::live::ssr::{EventBus, Recorded, Staged};
 use crate::live::topic::Topic;
 use crate::jobs::ssr::queue::{self, queues, NewJob};
 use crate::mail::ssr::{enqueue, Email};
@@ -25,7 +27,7 @@ use crate::money::Money;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryTrait};
 
 /// A requested change; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -137,8 +139,7 @@ fn email_for(order: &order::Model, customer: &user::Model) -> Option<Email> {
 }
 
 /// Records the events of `order` after a change in `db`'s transaction:
-/// the admin table's row on `orders`; when `customer_visible`, the status
-/// and tracking on `order:{id}`; when `status_moved`, a `kpi` change.
+/// see [`stage_events`].
 async fn record_events(
     db: &impl ConnectionTrait,
     order: &order::Model,
@@ -146,20 +147,24 @@ async fn record_events(
     customer_visible: bool,
     status_moved: bool,
 ) -> Result<Recorded, AppError> {
-    let mut recorded = Recorded::default();
-    // Always `order:{id}`, then `orders`, then `kpi`: every transaction
-    // takes topic counters in the same order, so none waits on another in
-    // a cycle.
+    let mut events = Staged::default();
+    stage_events(&mut events, order, customer, customer_visible, status_moved);
+    events.write(db).await
+}
+
+/// Stages the events of `order` after a change: the admin table's row on
+/// `orders`; when `customer_visible`, the status and tracking on
+/// `order:{id}`; when `status_moved`, a `kpi` change.
+fn stage_events(events: &mut Staged, order: &order::Model, customer: &user::Model, customer_visible: bool, status_moved: bool) {
     if customer_visible {
         let update =
             OrderUpdate { id: order.id, version: order.version, status: order.status, tracking_number: order.tracking_number.clone() };
-        recorded.push(record(db, Topic::Order(order.id), EventBody::OrderUpdated(update)).await?);
+        events.push(Topic::Order(order.id), EventBody::OrderUpdated(update));
     }
-    recorded.push(record(db, Topic::Orders, EventBody::OrderSynced(admin_row(order, customer))).await?);
+    events.push(Topic::Orders, EventBody::OrderSynced(admin_row(order, customer)));
     if status_moved {
-        recorded.push(record(db, Topic::Kpi, EventBody::KpiChanged(KpiChange { order_id: order.id, status: order.status })).await?);
+        events.push(Topic::Kpi, EventBody::KpiChanged(KpiChange { order_id: order.id, status: order.status }));
     }
-    Ok(recorded)
 }
 
 /// Records the events of a newly created `order` of `customer` (the
@@ -303,6 +308,52 @@ pub async fn apply(
     let customer_visible = next.status != order.status || next.tracking_number != order.tracking_number;
     recorded.extend(record_events(db, &next, &customer, customer_visible, next.status != order.status).await?);
     Ok((next, recorded))
+}
+
+/// Confirms reservation `id`, paid with `reference`: checkout's own move
+/// from pending to confirmed, made in one guarded statement that finds the
+/// order still pending and unpaid (so checkout and its recovery job settle
+/// it once between them) and writes the reference, the status, the next
+/// version and `confirmed_at` together. Writes the audit row and stages
+/// the events [`apply`] would for the same move; returns the order and its
+/// customer, or `None` when it is not an unsettled reservation.
+pub async fn confirm_paid(
+    db: &WriteTxn,
+    id: i32,
+    reference: &str,
+    events: &mut Staged,
+) -> Result<Option<(order::Model, user::Model)>, ChangeError> {
+    let now = Utc::now();
+    let mut pay = order::Entity::update_many()
+        .col_expr(order::Column::PaymentReference, Expr::value(reference))
+        .col_expr(order::Column::Status, Expr::value(OrderStatus::Confirmed))
+        .col_expr(order::Column::Version, Expr::col(order::Column::Version).add(1))
+        .col_expr(order::Column::ConfirmedAt, Expr::value(now))
+        .col_expr(order::Column::UpdatedAt, Expr::value(now))
+        .filter(order::Column::Id.eq(id))
+        .filter(order::Column::Status.eq(OrderStatus::Pending))
+        .filter(order::Column::PaymentReference.eq(""))
+        .filter(order::Column::ShopifyOrderId.is_null())
+        .into_query();
+    pay.returning_all();
+    let Some(confirmed) = order::Entity::find().from_raw_sql(db.get_database_backend().build(&pay)).one(db).await? else {
+        return Ok(None);
+    };
+    order_audit::Entity::insert(order_audit::ActiveModel {
+        id: NotSet,
+        order_id: Set(id),
+        actor_id: Set(None),
+        actor_name: Set(None),
+        field: Set("status".into()),
+        old_value: Set(Some(OrderStatus::Pending.to_string())),
+        new_value: Set(Some(OrderStatus::Confirmed.to_string())),
+        changed_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    let customer = user::Entity::find_by_id(confirmed.user_id).one(db).await?.ok_or(AppError::Internal)?;
+    stage_events(events, &confirmed, &customer, true, true);
+    Ok(Some((confirmed, customer)))
 }
 
 /// What [`update`] and [`cancel`] need from the running shop.
