@@ -10,6 +10,8 @@ pub mod model;
 #[cfg(feature = "ssr")]
 pub mod payment;
 #[cfg(feature = "ssr")]
+mod reserve;
+#[cfg(feature = "ssr")]
 pub mod retry;
 pub mod shipping;
 #[cfg(feature = "ssr")]

@@ -2,23 +2,21 @@
 //!
 //! No transaction is open while the payment provider is called, so a slow
 //! provider never holds a database lock (on SQLite, the one write lock of
-//! the whole shop). First one short transaction reserves: it claims the
-//! idempotency key, saves a new address, takes stock with conditional
-//! updates in variant-id order (so concurrent checkouts lock rows in the
-//! same order and cannot deadlock), checks that the cart is still the one
-//! the request described, records the pending order with price snapshots
-//! and queues the job that settles it should this request never finish.
-//! Then the card is charged, with an idempotency key derived from the
-//! order. Then a second short transaction confirms the order or releases
-//! its stock (`settle`). A transient database failure runs a transaction
-//! again; any other failure rolls it back: nothing charged, nothing kept.
+//! the whole shop). First one short transaction reserves (`reserve`): it
+//! claims the idempotency key with the pending order, saves a new address,
+//! takes the stock with guarded updates and queues the job that settles
+//! the order should this request never finish. Then the card is charged,
+//! with an idempotency key derived from the order. Then a second short
+//! transaction confirms the order or releases its stock (`settle`). A
+//! transient database failure runs a transaction again; any other failure
+//! rolls it back: nothing charged, nothing kept.
 
 use super::card::{last4, parse_card_number};
 use super::fingerprint::{fingerprint, RequestParts};
 use super::model::Quote;
 use super::payment::{ChargeRequest, PaymentError};
-use super::retry::{is_transient, MAX_ATTEMPTS};
-use super::settle::{self, payment_key, Confirmed, PaymentTiming, SETTLE, SETTLE_ATTEMPTS};
+use super::reserve::{reserve, Reservation, Reserved};
+use super::settle::{self, payment_key, Confirmed, PaymentTiming};
 use super::shipping::shipping_fee_cents;
 use crate::account::model::{Address, AddressInput};
 use crate::account::ssr::addresses;
@@ -26,24 +24,11 @@ use crate::account::validate::ValidAddress;
 use crate::auth::CurrentUser;
 use crate::cart::model::Cart;
 use crate::cart::ssr::{view, Owner};
-use crate::db::{begin_write, WriteTxn};
-use crate::inventory::model::MovementReason;
-use crate::inventory::ssr::movement::{move_stock, Floor, Movement, Mover, StockError};
-use crate::entity::{cart_item, order, order_item, product, variant};
+use crate::entity::{order, order_item};
 use crate::error::AppError;
-use crate::jobs::ssr::queue::{self, queues, NewJob};
-use crate::money::{Currency, Money};
-use crate::live::ssr::Recorded;
+use crate::money::Money;
 use crate::orders::change::Services;
-use crate::orders::status::OrderStatus;
-use chrono::Utc;
-use sea_orm::sea_query::Expr;
-use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, SqlErr,
-};
-use std::collections::HashMap;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 /// Where the order ships.
 pub enum AddressChoice {
@@ -171,13 +156,14 @@ impl CheckedChoice {
 }
 
 /// The address an order ships to.
-struct ShipTo {
-    address: Address,
+pub(super) struct ShipTo {
+    pub address: Address,
     /// A new address, saved to the address book with the order.
-    new: Option<ValidAddress>,
+    pub new: Option<ValidAddress>,
 }
 
-fn request_fingerprint(choice: &[String], lines: &[(String, u32)], card: &str) -> String {
+/// The fingerprint of a request: its address choice, cart lines and card.
+pub(super) fn request_fingerprint(choice: &[String], lines: &[(String, u32)], card: &str) -> String {
     let address: Vec<&str> = choice.iter().map(String::as_str).collect();
     fingerprint(&RequestParts { address: &address, lines, card_last4: last4(card) })
 }
@@ -188,6 +174,23 @@ async fn existing(db: &DatabaseConnection, user_id: i32, key: &str) -> Result<Op
         .filter(order::Column::IdempotencyKey.eq(key))
         .one(db)
         .await?)
+}
+
+/// The order an earlier request with `key` placed, if there is one and
+/// this request asks for the same thing (else `key_reused`).
+async fn replay_if_placed(
+    db: &DatabaseConnection,
+    user_id: i32,
+    key: &str,
+    address: &[String],
+    card: &str,
+) -> Result<Option<order::Model>, AppError> {
+    let Some(order) = existing(db, user_id, key).await? else {
+        return Ok(None);
+    };
+    let cart = view(db, &Owner::User(user_id)).await?;
+    let lines: Vec<(String, u32)> = cart.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect();
+    replay(db, order, address, &lines, card).await.map(Some)
 }
 
 /// The order a replayed key placed, if the replay asks for the same thing.
@@ -219,48 +222,6 @@ async fn replay(
     Err(key_reused())
 }
 
-/// A failure inside the reservation transaction: a database error keeps
-/// its code so transient ones can be retried.
-#[derive(Debug, thiserror::Error)]
-enum TxnError {
-    #[error(transparent)]
-    Db(#[from] DbErr),
-    #[error(transparent)]
-    App(#[from] AppError),
-}
-
-impl From<TxnError> for AppError {
-    fn from(err: TxnError) -> Self {
-        match err {
-            TxnError::Db(db) => db.into(),
-            TxnError::App(app) => app,
-        }
-    }
-}
-
-/// What one run of the reservation transaction ended with.
-enum Reserved {
-    /// This request reserved the order; its stock events wait for
-    /// publishing.
-    New { order: order::Model, settle_job: i32, recorded: Recorded },
-    /// A concurrent request with the same key reserved it first.
-    ByAnother(order::Model),
-}
-
-/// What the reservation must find and record, all decided before it starts.
-struct Reservation<'a> {
-    user: &'a CurrentUser,
-    key: &'a str,
-    fingerprint: &'a str,
-    /// The address's part of the fingerprint.
-    address_parts: &'a [String],
-    ship_to: &'a ShipTo,
-    card: &'a str,
-    /// When the recovery job looks at the order if checkout has not
-    /// settled it.
-    settle_after: std::time::Duration,
-}
-
 /// Places `user`'s cart as an order and returns it. Replaying a request
 /// with the same idempotency key and the same cart, address and card
 /// returns the first order and charges nothing more; the same key with
@@ -283,48 +244,32 @@ pub async fn place_order(
         .map_err(|err| AppError::Validation { field: "card_number".into(), message: err.to_string() })?;
     let choice = CheckedChoice::check(request.address)?;
     let address_parts = choice.fingerprint_parts();
-    let cart = view(db, &Owner::User(user.id)).await?;
-    let lines: Vec<(String, u32)> = cart.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect();
-    if let Some(order) = existing(db, user.id, request.idempotency_key).await? {
-        return replay(db, order, &address_parts, &lines, &card).await;
-    }
-    let ship_to = choice.resolve(db, user.id).await?;
-    if lines.is_empty() {
-        return Err(empty_cart());
-    }
-    // Refused before reserving when it is already clear; the reservation
-    // checks again, atomically.
-    if let Some(short) = cart.lines.iter().find(|l| l.quantity > l.available) {
-        return Err(AppError::out_of_stock(&short.product_name, &short.variant_label, short.available));
-    }
-    let fingerprint = request_fingerprint(&address_parts, &lines, &card);
+    let key = request.idempotency_key;
+    // No look for an earlier order under this key first: the reservation
+    // claims the key before anything else, and finds it taken.
+    let ship_to = match choice.resolve(db, user.id).await {
+        Ok(ship_to) => ship_to,
+        // A replay still gets its order once the address it named is gone.
+        Err(err) => return replay_if_placed(db, user.id, key, &address_parts, &card).await?.ok_or(err),
+    };
     let reservation = Reservation {
         user,
-        key: request.idempotency_key,
-        fingerprint: &fingerprint,
+        key,
         address_parts: &address_parts,
         ship_to: &ship_to,
         card: &card,
         settle_after: timing.settle_after,
     };
-    let mut attempt = 1;
-    let reserved = loop {
-        match reserve(db, &reservation).await {
-            Err(TxnError::Db(err)) if is_transient(&err) && attempt < MAX_ATTEMPTS => {
-                tracing::warn!(attempt, error = %err, "reservation hit a transient failure; running it again");
-                attempt += 1;
-            }
-            outcome => break outcome?,
-        }
-    };
-    let (order, settle_job) = match reserved {
+    let (order, settle_job) = match reserve(db, &reservation).await? {
         Reserved::New { order, settle_job, recorded } => {
             recorded.publish(events);
             (order, settle_job)
         }
-        // A concurrent duplicate of this request reserved it and is paying.
-        Reserved::ByAnother(order) if order.request_fingerprint == fingerprint => return Ok(order),
-        Reserved::ByAnother(_) => return Err(key_reused()),
+        // An earlier request with this key, or a concurrent duplicate
+        // that committed first.
+        Reserved::KeyTaken => return replay_if_placed(db, user.id, key, &address_parts, &card).await?.ok_or(AppError::Internal),
+        // Empty, or emptied by this very request placed a moment ago.
+        Reserved::EmptyCart => return replay_if_placed(db, user.id, key, &address_parts, &card).await?.ok_or_else(empty_cart),
     };
 
     let charge = ChargeRequest {
@@ -365,212 +310,4 @@ pub async fn place_order(
             Ok(order)
         }
     }
-}
-
-/// One run of the reservation transaction. It is rolled back explicitly
-/// on failure, so the write lock is free before a retry.
-async fn reserve(db: &DatabaseConnection, reservation: &Reservation<'_>) -> Result<Reserved, TxnError> {
-    let txn = begin_write(db).await?;
-    match record(&txn, reservation).await {
-        Ok(Some(reserved)) => {
-            txn.commit().await?;
-            Ok(reserved)
-        }
-        Ok(None) => {
-            txn.rollback().await?;
-            // Read after the rollback: the winner committed before our
-            // insert could fail on its key.
-            existing(db, reservation.user.id, reservation.key)
-                .await?
-                .map(Reserved::ByAnother)
-                .ok_or(TxnError::App(AppError::Internal))
-        }
-        Err(err) => {
-            if let Err(rollback) = txn.rollback().await {
-                tracing::warn!(error = %rollback, "rollback after a failed reservation");
-            }
-            Err(err)
-        }
-    }
-}
-
-/// Records the pending order with its items, stock and recovery job;
-/// `None` when a concurrent request holds the key.
-async fn record(txn: &WriteTxn, reservation: &Reservation<'_>) -> Result<Option<Reserved>, TxnError> {
-    // The order row is written first: it claims the idempotency key (a
-    // concurrent replay waits on the unique index, then finds this order)
-    // and, on SQLite, takes the write lock before anything is read, so
-    // every read below sees the latest committed stock.
-    let pending = match claim(txn, reservation).await {
-        Ok(order) => order,
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            return Ok(None);
-        }
-        Err(err) => return Err(err.into()),
-    };
-    // Saved only now that the key is ours: a replay never adds an address.
-    if let Some(new) = &reservation.ship_to.new {
-        if !addresses::is_full(txn, reservation.user.id).await? {
-            addresses::save_in(txn, reservation.user.id, None, new.clone()).await?;
-        }
-    }
-    let taken = take_stock(txn, reservation.user.id, pending.id).await?;
-    let same_cart = request_fingerprint(reservation.address_parts, &taken.lines, reservation.card) == reservation.fingerprint;
-    if !same_cart {
-        return Err(AppError::Conflict(
-            "Your cart changed while you were checking out. Nothing was charged; \
-             please review your cart and place the order again."
-                .into(),
-        )
-        .into());
-    }
-    let shipping = shipping_fee_cents(taken.subtotal, &reservation.ship_to.address.country);
-    let total = taken.subtotal + shipping;
-    order::Entity::update_many()
-        .col_expr(order::Column::SubtotalCents, Expr::value(taken.subtotal))
-        .col_expr(order::Column::ShippingCents, Expr::value(shipping))
-        .col_expr(order::Column::TotalCents, Expr::value(total))
-        .col_expr(order::Column::Currency, Expr::value(taken.currency))
-        .filter(order::Column::Id.eq(pending.id))
-        .exec(txn)
-        .await?;
-    let order = order::Model {
-        subtotal_cents: taken.subtotal,
-        shipping_cents: shipping,
-        total_cents: total,
-        currency: taken.currency,
-        ..pending
-    };
-    let due = Utc::now() + chrono::Duration::from_std(reservation.settle_after).unwrap_or(chrono::Duration::MAX);
-    let settle = NewJob { run_at: Some(due), ..NewJob::new(queues::DEFAULT, SETTLE, serde_json::json!({ "order": order.id })) }
-        .max_attempts(SETTLE_ATTEMPTS);
-    let queued = queue::enqueue(txn, settle).await?;
-    let settle_job = queued.id.ok_or(TxnError::App(AppError::Internal))?;
-    let mut recorded = taken.recorded;
-    recorded.extend(queued.recorded);
-    Ok(Some(Reserved::New { order, settle_job, recorded }))
-}
-
-async fn claim(txn: &WriteTxn, reservation: &Reservation<'_>) -> Result<order::Model, DbErr> {
-    let now = Utc::now();
-    let a = &reservation.ship_to.address;
-    let text = |value: &Option<String>| value.clone().unwrap_or_default();
-    order::ActiveModel {
-        id: NotSet,
-        user_id: Set(reservation.user.id),
-        status: Set(OrderStatus::Pending),
-        version: Set(1),
-        idempotency_key: Set(reservation.key.into()),
-        request_fingerprint: Set(reservation.fingerprint.into()),
-        subtotal_cents: Set(0),
-        shipping_cents: Set(0),
-        total_cents: Set(0),
-        currency: Set(Currency::Usd),
-        ship_name: Set(a.full_name.clone()),
-        ship_line1: Set(a.line1.clone()),
-        ship_line2: Set(text(&a.line2)),
-        ship_city: Set(a.city.clone()),
-        ship_region: Set(text(&a.region)),
-        ship_postal_code: Set(a.postal_code.clone()),
-        ship_country: Set(a.country.clone()),
-        ship_phone: Set(text(&a.phone)),
-        payment_reference: Set(String::new()),
-        tracking_number: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        notes: Set(String::new()),
-        confirmed_at: Set(None),
-        shipped_at: Set(None),
-        delivered_at: Set(None),
-        cancelled_at: Set(None),
-        shopify_order_id: Set(None),
-        shopify_updated_at: Set(None),
-    }
-    .insert(txn)
-    .await
-}
-
-/// The stock taken for an order.
-struct Taken {
-    subtotal: i64,
-    currency: Currency,
-    /// (SKU, quantity) of each line bought.
-    lines: Vec<(String, u32)>,
-    /// The stock changes' events.
-    recorded: Recorded,
-}
-
-/// Takes the stock for every cart line and records the order's items at
-/// today's prices.
-///
-/// Lines are taken in variant-id order: every checkout locks the variant
-/// rows it needs in the same order, so two carts holding the same items
-/// (added in any order) wait for each other instead of deadlocking.
-async fn take_stock(txn: &WriteTxn, user_id: i32, order_id: i32) -> Result<Taken, TxnError> {
-    let lines = cart_item::Entity::find()
-        .filter(cart_item::Column::UserId.eq(user_id))
-        .order_by_asc(cart_item::Column::VariantId)
-        .all(txn)
-        .await?;
-    if lines.is_empty() {
-        return Err(empty_cart().into());
-    }
-    let variant_ids: Vec<i32> = lines.iter().map(|l| l.variant_id).collect();
-    let variants: HashMap<i32, variant::Model> =
-        variant::Entity::find().filter(variant::Column::Id.is_in(variant_ids)).all(txn).await?.into_iter().map(|v| (v.id, v)).collect();
-    let product_ids: Vec<i32> = variants.values().map(|v| v.product_id).collect();
-    let products: HashMap<i32, product::Model> = product::Entity::find()
-        .filter(product::Column::Id.is_in(product_ids))
-        .filter(product::Column::Active.eq(true))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-
-    let mut subtotal = 0i64;
-    let mut currency = None;
-    let mut items = Vec::with_capacity(lines.len());
-    let mut bought = Vec::with_capacity(lines.len());
-    let mut recorded = Recorded::default();
-    for line in &lines {
-        let unavailable = || AppError::Conflict("An item in your cart is no longer for sale; please review your cart.".into());
-        let variant = variants.get(&line.variant_id).ok_or_else(unavailable)?;
-        let product = products.get(&variant.product_id).ok_or_else(unavailable)?;
-        let sale = Movement {
-            variant: variant.id,
-            delta: -line.quantity,
-            reason: MovementReason::Sale,
-            note: "",
-            mover: Mover::System("Checkout"),
-            order: Some(order_id),
-            floor: Floor::Refuse,
-        };
-        match move_stock(txn, sale).await {
-            Ok(moved) => recorded.extend(moved.recorded),
-            Err(StockError::Short { available }) => {
-                return Err(AppError::out_of_stock(&product.name, &variant.label, u32::try_from(available).unwrap_or(0)).into());
-            }
-            Err(StockError::NoVariant) => return Err(unavailable().into()),
-            Err(StockError::Db(err)) => return Err(err.into()),
-            Err(StockError::App(err)) => return Err(err.into()),
-        }
-        if *currency.get_or_insert(product.currency) != product.currency {
-            return Err(AppError::Conflict("Items priced in different currencies cannot be bought together.".into()).into());
-        }
-        subtotal += variant.price_cents * i64::from(line.quantity);
-        bought.push((variant.sku.clone(), u32::try_from(line.quantity).unwrap_or(0)));
-        items.push(order_item::ActiveModel {
-            id: NotSet,
-            order_id: Set(order_id),
-            variant_id: Set(variant.id),
-            product_name: Set(product.name.clone()),
-            variant_label: Set(variant.label.clone()),
-            sku: Set(variant.sku.clone()),
-            unit_price_cents: Set(variant.price_cents),
-            quantity: Set(line.quantity),
-        });
-    }
-    order_item::Entity::insert_many(items).exec_without_returning(txn).await?;
-    Ok(Taken { subtotal, currency: currency.unwrap_or_default(), lines: bought, recorded })
 }

@@ -8,9 +8,9 @@ use crate::entity::{address, user};
 use crate::error::AppError;
 use chrono::Utc;
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, LockType};
+use sea_orm::sea_query::{Expr, LockType, Query, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
@@ -73,10 +73,62 @@ pub async fn save(db: &DatabaseConnection, user_id: i32, input: &AddressInput) -
     Ok(saved)
 }
 
-/// Whether `user_id` already keeps [`MAX_ADDRESSES`] addresses.
-pub async fn is_full(db: &impl ConnectionTrait, user_id: i32) -> Result<bool, AppError> {
-    let count = address::Entity::find().filter(address::Column::UserId.eq(user_id)).count(db).await?;
-    Ok(count >= MAX_ADDRESSES)
+/// Adds `valid` to `user_id`'s addresses unless they already keep
+/// [`MAX_ADDRESSES`] (checkout saves a new address with the order, in its
+/// transaction), in one statement; the account's first address becomes
+/// its default, as with [`save`].
+///
+/// On PostgreSQL the user's row is locked first, as [`save_in`] does, so
+/// two concurrent checkouts cannot both take the last free place or both
+/// make a first default; SQLite's write transactions already run one at
+/// a time.
+pub async fn add_if_room(txn: &WriteTxn, user_id: i32, valid: ValidAddress) -> Result<(), AppError> {
+    let backend = txn.get_database_backend();
+    if backend == DbBackend::Postgres {
+        user::Entity::find_by_id(user_id).lock(LockType::NoKeyUpdate).one(txn).await?;
+    }
+    let theirs = || Query::select().from(address::Entity).and_where(address::Column::UserId.eq(user_id)).to_owned();
+    let kept = SimpleExpr::SubQuery(None, Box::new(theirs().expr(Expr::col(address::Column::Id).count()).to_owned().into_sub_query_statement()));
+    let room = i64::try_from(MAX_ADDRESSES).unwrap_or(i64::MAX);
+    let row = Query::select()
+        .exprs([
+            Expr::val(user_id),
+            Expr::val(valid.full_name.into_inner()),
+            Expr::val(valid.line1),
+            Expr::val(valid.line2),
+            Expr::val(valid.city),
+            Expr::val(valid.region),
+            Expr::val(valid.postal_code),
+            Expr::val(valid.country),
+            Expr::val(valid.phone),
+        ])
+        .expr(Expr::exists(theirs().expr(Expr::val(1)).to_owned()).not())
+        .expr(Expr::val(Utc::now()))
+        .and_where(Expr::expr(kept).lt(room))
+        .to_owned();
+    let mut insert = Query::insert();
+    insert
+        .into_table(address::Entity)
+        .columns([
+            address::Column::UserId,
+            address::Column::FullName,
+            address::Column::Line1,
+            address::Column::Line2,
+            address::Column::City,
+            address::Column::Region,
+            address::Column::PostalCode,
+            address::Column::Country,
+            address::Column::Phone,
+            address::Column::IsDefault,
+            address::Column::CreatedAt,
+        ])
+        .select_from(row)
+        .map_err(|err| {
+            tracing::error!(error = %err, "the new address's columns and values differ");
+            AppError::Internal
+        })?;
+    txn.execute(backend.build(&insert)).await?;
+    Ok(())
 }
 
 /// [`save`] inside `txn` (checkout saves the new address in the order's
