@@ -10,9 +10,7 @@ use crate::money::Money;
 use chrono::Utc;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, SqlErr,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, SqlErr};
 use std::fmt::{self, Debug};
 use std::time::Duration;
 
@@ -114,9 +112,19 @@ impl SimulatedPayments {
     /// Charges `request`'s key once: the paid charge it already has, or a
     /// new one.
     async fn charge_once(&self, request: &ChargeRequest) -> Result<Receipt, PaymentError> {
+        // Most keys are charged once: the first attempt is tried without
+        // looking, and the unique (key, attempt) index says when it was
+        // made before.
+        let mut attempt = 1;
         for _ in 0..INSERT_ATTEMPTS {
-            let latest = self.latest(&request.idempotency_key).await.map_err(unavailable)?;
-            let attempt = match latest {
+            match self.record(request, attempt).await {
+                Ok(reference) => return Ok(Receipt { reference }),
+                // This key was charged (or this reference taken), maybe
+                // just now: look.
+                Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {}
+                Err(err) => return Err(unavailable(err)),
+            }
+            attempt = match self.latest(&request.idempotency_key).await.map_err(unavailable)? {
                 Some(paid) if paid.status == PAID => {
                     let same_amount =
                         paid.amount_cents == request.amount.cents && paid.currency == request.amount.currency;
@@ -126,13 +134,6 @@ impl SimulatedPayments {
                 Some(refunded) => refunded.attempt + 1,
                 None => 1,
             };
-            match self.record(request, attempt).await {
-                Ok(charge) => return Ok(Receipt { reference: charge.reference }),
-                // Someone charged this key (or took this reference) just
-                // now: look again.
-                Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => continue,
-                Err(err) => return Err(unavailable(err)),
-            }
         }
         Err(PaymentError::Unavailable("the charge kept colliding with concurrent charges".into()))
     }
@@ -145,10 +146,12 @@ impl SimulatedPayments {
             .await
     }
 
-    async fn record(&self, request: &ChargeRequest, attempt: i32) -> Result<payment_charge::Model, DbErr> {
-        payment_charge::ActiveModel {
+    /// Records a paid charge of `request`; returns its reference.
+    async fn record(&self, request: &ChargeRequest, attempt: i32) -> Result<String, DbErr> {
+        let reference = new_reference();
+        let charge = payment_charge::ActiveModel {
             id: NotSet,
-            reference: Set(new_reference()),
+            reference: Set(reference.clone()),
             idempotency_key: Set(request.idempotency_key.clone()),
             attempt: Set(attempt),
             amount_cents: Set(request.amount.cents),
@@ -157,9 +160,9 @@ impl SimulatedPayments {
             status: Set(PAID.into()),
             created_at: Set(Utc::now()),
             refunded_at: Set(None),
-        }
-        .insert(&self.db)
-        .await
+        };
+        payment_charge::Entity::insert(charge).exec_without_returning(&self.db).await?;
+        Ok(reference)
     }
 }
 
