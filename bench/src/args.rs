@@ -26,12 +26,18 @@ OPTIONS:
                           else 300 s) still caps the run time
     -w, --warmup SECS     Unmeasured warm-up per target (0 = none)     [default: 2]
         --timeout SECS    Per-request timeout                          [default: 10]
+        --rate N          Send N requests/s in all (open loop: each request is due at
+                          its slot, and its latency counts from then, so a server
+                          falling behind shows in the percentiles)  [default: as fast
+                          as the connections go]
     -H, --header 'K: V'   Extra request header (repeatable), e.g.
                           -H 'accept-encoding: gzip'
         --json            Also print one JSON object per target (lines start with '{')
     -h, --help            Show this help
 ";
 
+/// Largest accepted `--rate`.
+const MAX_RATE: u64 = 1_000_000;
 /// Largest accepted `--concurrency`.
 const MAX_CONCURRENCY: u64 = 1024;
 /// Largest accepted `--duration`, `--warmup`, and the `--requests` time cap.
@@ -67,6 +73,8 @@ pub struct Config {
     pub headers: HeaderMap,
     /// Emit JSON lines after the table.
     pub json: bool,
+    /// Requests per second over all connections, or as fast as they go.
+    pub rate: Option<f64>,
 }
 
 /// What the command line asks for.
@@ -93,6 +101,7 @@ where
     let mut timeout = Duration::from_secs(10);
     let mut headers = HeaderMap::new();
     let mut json = false;
+    let mut rate = None;
 
     let mut args = args.into_iter().map(Into::into);
     while let Some(arg) = args.next() {
@@ -140,6 +149,9 @@ where
             }
             "-w" | "--warmup" => warmup = secs("--warmup", &value("--warmup")?, 0.0, "0..=3600")?,
             "--timeout" => timeout = secs("--timeout", &value("--timeout")?, 0.01, "0.01..=3600")?,
+            "--rate" => {
+                rate = Some(int("--rate", &value("--rate")?, 1, MAX_RATE, "1..=1000000")? as f64);
+            }
             "-H" | "--header" => {
                 let raw = value("--header")?;
                 let (name, val) = parse_header(&raw)?;
@@ -172,6 +184,7 @@ where
         timeout,
         headers,
         json,
+        rate,
     }))
 }
 
@@ -276,6 +289,16 @@ mod tests {
         assert_eq!(c.stop.max_time, DEFAULT_REQUESTS_CAP);
         let c = run(&["--baseline", "-n", "500", "-d", "3"]);
         assert_eq!(c.stop.max_time, Duration::from_secs(3));
+    }
+
+    #[test]
+    fn rate_paces_or_defaults_to_flat_out() {
+        assert_eq!(run(&["--baseline"]).rate, None);
+        assert_eq!(run(&["--baseline", "--rate", "2500"]).rate, Some(2500.0));
+        assert!(matches!(
+            parse(["--baseline", "--rate", "0"]),
+            Err(ArgsError::OutOfRange { .. })
+        ));
     }
 
     #[test]

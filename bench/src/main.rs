@@ -106,11 +106,11 @@ async fn bench_one(
             max_time: config.warmup,
             max_requests: None,
         };
-        measure::run_phase(&target, config.concurrency, warmup, config.timeout).await?;
+        measure::run_phase(&target, config.concurrency, warmup, config.timeout, config.rate).await?;
     }
     eprintln!("-> {}: measuring {}", target.label, describe(config.stop));
     let phase =
-        measure::run_phase(&target, config.concurrency, config.stop, config.timeout).await?;
+        measure::run_phase(&target, config.concurrency, config.stop, config.timeout, config.rate).await?;
     Ok(TargetReport::new(
         target.label.clone(),
         is_baseline,

@@ -132,7 +132,31 @@ impl Budget {
     }
 }
 
-/// Runs `concurrency` workers against `target` until `stop` says so.
+/// Open-loop pacing: request `n` (over all connections) is due at
+/// `start + n / rate`. A request sent late still counts from when it was
+/// due, so a server that falls behind the rate shows in the percentiles
+/// instead of quietly slowing the load (coordinated omission).
+#[derive(Debug)]
+struct Pace {
+    start: Instant,
+    interval: Duration,
+    next: AtomicU64,
+}
+
+impl Pace {
+    fn new(start: Instant, rate: f64) -> Self {
+        Self { start, interval: Duration::from_secs_f64(1.0 / rate), next: AtomicU64::new(0) }
+    }
+
+    /// Claims the next slot: when that request is due.
+    fn next_due(&self) -> Instant {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        self.start + self.interval.saturating_mul(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+}
+
+/// Runs `concurrency` workers against `target` until `stop` says so, as
+/// fast as they go or at `rate` requests/s in all.
 ///
 /// Connections are opened before the clock starts, so the measured phase
 /// covers keep-alive traffic only (reconnects after a server-side close are
@@ -142,6 +166,7 @@ pub async fn run_phase(
     concurrency: usize,
     stop: StopRule,
     timeout: Duration,
+    rate: Option<f64>,
 ) -> Result<PhaseResult, BenchError> {
     // Open all connections concurrently, before the clock starts.
     let mut opening = JoinSet::new();
@@ -159,11 +184,13 @@ pub async fn run_phase(
         deadline: start + stop.max_time,
         remaining: stop.max_requests.map(AtomicU64::new),
     });
+    let pace = rate.map(|rate| Arc::new(Pace::new(start, rate)));
     let mut workers = JoinSet::new();
     for conn in conns {
         let target = Arc::clone(target);
         let budget = Arc::clone(&budget);
-        workers.spawn(async move { worker(&target, conn, &budget, timeout).await });
+        let pace = pace.clone();
+        workers.spawn(async move { worker(&target, conn, &budget, pace.as_deref(), timeout).await });
     }
     let mut stats = Stats::new()?;
     while let Some(worker_stats) = workers.join_next().await {
@@ -175,11 +202,13 @@ pub async fn run_phase(
     })
 }
 
-/// One worker: a single keep-alive connection issuing requests back to back.
+/// One worker: a single keep-alive connection issuing requests back to
+/// back, or each when its paced slot is due.
 async fn worker(
     target: &Target,
     first: Result<Connection, RequestError>,
     budget: &Budget,
+    pace: Option<&Pace>,
     timeout: Duration,
 ) -> Result<Stats, BenchError> {
     let mut stats = Stats::new()?;
@@ -194,6 +223,14 @@ async fn worker(
         }
     };
     while budget.take() {
+        let due = match pace {
+            Some(pace) => {
+                let due = pace.next_due();
+                tokio::time::sleep_until(due.into()).await;
+                Some(due)
+            }
+            None => None,
+        };
         let mut current = match conn.take().filter(|c| !c.is_closed()) {
             Some(c) => c,
             None => match Connection::open(target.addr).await {
@@ -208,8 +245,11 @@ async fn worker(
                 }
             },
         };
+        let late = due.map_or(Duration::ZERO, |due| due.elapsed());
         match current.get(target, timeout).await {
-            Ok(sample) => {
+            Ok(mut sample) => {
+                sample.ttfb += late;
+                sample.total += late;
                 stats.record(&sample);
                 conn = Some(current);
             }
@@ -249,6 +289,15 @@ mod tests {
         assert_eq!(a.body_bytes, 200);
         assert!(a.first_error.is_some());
         assert_eq!(a.ttfb_us.max() / 1000, 3);
+    }
+
+    #[test]
+    fn pace_hands_out_evenly_spaced_slots() {
+        let start = Instant::now();
+        let pace = Pace::new(start, 1000.0);
+        assert_eq!(pace.next_due(), start);
+        assert_eq!(pace.next_due(), start + Duration::from_millis(1));
+        assert_eq!(pace.next_due(), start + Duration::from_millis(2));
     }
 
     #[test]

@@ -97,6 +97,9 @@ pub struct Config {
     pub page_cache_bytes: u64,
     /// How checkout waits for payments and settles what it did not hear.
     pub payments: PaymentConfig,
+    /// A folder of saved pages to answer at `/bench-copies/` for the
+    /// catalog bench (`BAZAAR_BENCH_COPIES`; unset in a real shop).
+    pub bench_copies: Option<std::path::PathBuf>,
 }
 
 /// Checkout's payment timing and the simulated provider's latency.
@@ -248,6 +251,7 @@ impl Config {
                 .map_or(DEFAULT_LOW_STOCK_THRESHOLD, |n| i32::try_from(n).unwrap_or(i32::MAX).min(app::products::model::MAX_THRESHOLD)),
             page_cache_bytes: number_from_env("BAZAAR_PAGE_CACHE_MB")?.unwrap_or(DEFAULT_PAGE_CACHE_MB).saturating_mul(1024 * 1024),
             payments: PaymentConfig::from_env()?,
+            bench_copies: env::var_os("BAZAAR_BENCH_COPIES").map(std::path::PathBuf::from),
         })
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod api_input;
 pub mod assets;
+pub mod bench_copies;
 pub mod cli;
 pub mod config;
 pub mod csrf;
@@ -49,6 +50,8 @@ pub enum StartupError {
     DemoSeedInProduction,
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
+    #[error(transparent)]
+    BenchCopies(#[from] bench_copies::CopiesError),
 }
 
 /// A server bound to its port, ready to run.
@@ -125,7 +128,12 @@ impl Application {
             max_bytes: config.images.max_bytes,
         };
         let pages = (config.page_cache_bytes > 0).then(|| page_cache::PageCache::new(config.page_cache_bytes, state.events.as_ref()));
-        let router = edge.wrap(router(state, session_store, sessions, csrf, webhooks, images, pages));
+        let copies = config.bench_copies.as_deref().map(bench_copies::Copies::load).transpose()?;
+        // Shopify's webhooks: for machines, authenticated by HMAC, with a
+        // rate limit of their own (see `shopify::ingest`); product and
+        // category image uploads (multipart) and the stored files.
+        let own_state = webhooks.routes().merge(images.routes()).merge(copies.map(bench_copies::Copies::routes).unwrap_or_default());
+        let router = edge.wrap(router(state, session_store, sessions, csrf, own_state, pages));
         Ok(Application { listener, router, serve: edge::serve_settings(&config.edge), demo_logins, runner })
     }
 
@@ -178,14 +186,15 @@ fn not_found_context(state: &AppState) -> impl Fn() + Clone + Send + 'static {
     }
 }
 
-/// Pages, server functions (`/api/…`) and static files.
+/// Pages, server functions (`/api/…`) and static files, besides
+/// `own_state`: the routes that carry their own state (webhooks, images,
+/// bench copies), all behind the same layers.
 fn router(
     state: AppState,
     session_store: sessions::DbSessionStore,
     sessions: tower_sessions::SessionManagerLayer<sessions::DbSessionStore>,
     csrf: csrf::CsrfPolicy,
-    webhooks: shopify::ingest::WebhookIngest,
-    images: images::Images,
+    own_state: Router<AppState>,
     pages: Option<Arc<page_cache::PageCache>>,
 ) -> Router {
     let routes = route_list();
@@ -203,11 +212,7 @@ fn router(
         .route_service("/ws", socket)
         .merge(admin_api::routes())
         .merge(export::routes())
-        // Shopify's webhooks: for machines, authenticated by HMAC, with a
-        // rate limit of their own (see `shopify::ingest`).
-        .merge(webhooks.routes())
-        // Product and category image uploads (multipart) and the stored files.
-        .merge(images.routes())
+        .merge(own_state)
         .leptos_routes_with_context(&state, routes, edge::headers::provide_request_nonce, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(not_found_context(&state), shell))
         .layer(axum::middleware::from_fn(api_input::guard))

@@ -48,7 +48,8 @@ const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
 pub const CACHE_HEADER: HeaderName = HeaderName::from_static("x-bazaar-cache");
 
 /// Paths whose pages are never kept, besides the personal ones.
-const NOT_KEPT: &[&str] = &["/api/", "/admin", "/seller", "/ws", "/media/", "/pkg/", "/webhooks/"];
+const NOT_KEPT: &[&str] =
+    &["/api/", "/admin", "/seller", "/ws", "/media/", "/pkg/", "/webhooks/", crate::bench_copies::PREFIX];
 
 /// A rendered page and the nonce it was rendered with.
 #[derive(Debug)]

@@ -217,6 +217,7 @@ pub fn test_config(database_url: &str, outbox: &std::path::Path) -> Config {
         // page never outlives a change.
         page_cache_bytes: server::config::DEFAULT_PAGE_CACHE_MB * 1024 * 1024,
         payments: server::config::PaymentConfig::default(),
+        bench_copies: None,
         images: server::images::ImageConfig {
             dir: std::env::temp_dir().join(format!("bazaar-test-images-{}", std::process::id())),
             ..server::images::ImageConfig::default()
