@@ -72,6 +72,17 @@ impl ConnectionTrait for WriteTxn {
 /// takes it up front instead, like `BEGIN IMMEDIATE`. On PostgreSQL row
 /// locks do this job and nothing extra is needed.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
+    begin(db, true).await
+}
+
+/// [`begin_write`] for a transaction whose first statement writes: on
+/// SQLite that statement takes the write lock itself, before anything is
+/// read, so no statement is spent taking it up front.
+pub async fn begin_write_first(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
+    begin(db, false).await
+}
+
+async fn begin(db: &DatabaseConnection, lock_up_front: bool) -> Result<WriteTxn, DbErr> {
     if db.get_database_backend() != DbBackend::Sqlite {
         return Ok(WriteTxn { txn: db.begin().await?, _turn: None });
     }
@@ -79,7 +90,9 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
         .await
         .map_err(|_| DbErr::Custom("the database is busy: no turn to write within 5 s".into()))?;
     let txn = db.begin().await?;
-    txn.execute_unprepared("UPDATE seaql_migrations SET version = version WHERE 0 = 1").await?;
+    if lock_up_front {
+        txn.execute_unprepared("UPDATE seaql_migrations SET version = version WHERE 0 = 1").await?;
+    }
     Ok(WriteTxn { txn, _turn: Some(turn) })
 }
 

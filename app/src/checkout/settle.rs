@@ -14,8 +14,9 @@
 use super::card::masked;
 use super::payment::{PaymentError, PaymentProvider, Receipt};
 use super::retry::{is_transient, MAX_ATTEMPTS};
-use crate::db::{begin_write, WriteTxn};
-use crate::entity::{cart_item, job, order, order_item, user};
+use crate::auth::CurrentUser;
+use crate::db::{begin_write, begin_write_first, WriteTxn};
+use crate::entity::{cart_item, job, order, order_item};
 use crate::error::AppError;
 use crate::inventory::model::MovementReason;
 use crate::inventory::ssr::movement::{move_stock_staged, Floor, Movement, Mover, StockError};
@@ -24,7 +25,7 @@ use crate::live::ssr::{EventBus, Recorded, Staged};
 use crate::live::topic::Topic;
 use crate::mail::ssr::{enqueue, Email};
 use crate::money::Money;
-use crate::orders::change::{confirm_paid, ChangeError};
+use crate::orders::change::{confirm_paid, ChangeError, Customer};
 use crate::orders::status::OrderStatus;
 use sea_orm::sea_query::{LockType, Query};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect};
@@ -71,14 +72,15 @@ pub fn is_unsettled(order: &order::Model) -> bool {
 }
 
 /// Runs one settling transaction, again on a transient database failure.
-async fn retried<T, F, Fut>(db: &DatabaseConnection, what: &str, run: F) -> Result<T, AppError>
+/// `writes_first`: its first statement writes (see [`begin_write_first`]).
+async fn retried<T, F, Fut>(db: &DatabaseConnection, what: &str, writes_first: bool, run: F) -> Result<T, AppError>
 where
     F: Fn(WriteTxn) -> Fut,
     Fut: Future<Output = Result<T, ChangeError>>,
 {
     let mut attempt = 1;
     loop {
-        let txn = begin_write(db).await?;
+        let txn = if writes_first { begin_write_first(db).await? } else { begin_write(db).await? };
         match run(txn).await {
             Err(ChangeError::Db(err)) if is_transient(&err) && attempt < MAX_ATTEMPTS => {
                 tracing::warn!(attempt, error = %err, "{what} hit a transient failure; running it again");
@@ -108,22 +110,35 @@ pub enum Confirmed {
     Released,
 }
 
+/// What checkout knows when it confirms its own reservation (the recovery
+/// job knows none of it).
+#[derive(Debug, Clone, Copy)]
+pub struct ByCheckout<'a> {
+    /// The signed-in customer placing the order.
+    pub customer: &'a CurrentUser,
+    /// The card charged, named in the email.
+    pub card: &'a str,
+    /// The recovery job queued with the reservation, no longer needed.
+    pub settle_job: i32,
+}
+
 /// Confirms reservation `order_id`, paid by `receipt`: records the
 /// payment, confirms the order (audit, version, live events), takes what
-/// was bought out of the cart, queues the confirmation email and drops the
-/// recovery `job` — one transaction, whose events are published after
-/// commit. `card`, when known, is named in the email.
+/// was bought out of the cart, queues the confirmation email and, from
+/// checkout, drops the recovery job — one transaction, whose events are
+/// published after commit.
 pub async fn confirm(
     db: &DatabaseConnection,
     events: &dyn EventBus,
     order_id: i32,
     receipt: &Receipt,
-    card: Option<&str>,
-    job: Option<i32>,
+    checkout: Option<ByCheckout<'_>>,
 ) -> Result<Confirmed, AppError> {
-    let (confirmed, recorded) = retried(db, "confirming a paid order", |txn| async move {
+    // The guarded update that confirms comes first and takes the write lock.
+    let (confirmed, recorded) = retried(db, "confirming a paid order", true, |txn| async move {
         let mut staged = Staged::default();
-        let Some((confirmed, customer)) = confirm_paid(&txn, order_id, &receipt.reference, &mut staged).await? else {
+        let placer = checkout.map(|c| c.customer);
+        let Some((confirmed, customer)) = confirm_paid(&txn, order_id, &receipt.reference, placer, &mut staged).await? else {
             // Not an unsettled reservation: settled before, or released.
             let outcome = match order::Entity::find_by_id(order_id).one(&txn).await? {
                 Some(settled) => Confirmed::Before(settled),
@@ -142,9 +157,9 @@ pub async fn confirm(
             .filter(cart_item::Column::VariantId.in_subquery(bought))
             .exec(&txn)
             .await?;
-        let mut recorded = enqueue(&txn, confirmation_email(&confirmed, &customer, card)).await?;
-        if let Some(job) = job {
-            job::Entity::delete_by_id(job).exec(&txn).await?;
+        let mut recorded = enqueue(&txn, confirmation_email(&confirmed, &customer, checkout.map(|c| c.card))).await?;
+        if let Some(checkout) = checkout {
+            job::Entity::delete_by_id(checkout.settle_job).exec(&txn).await?;
         }
         recorded.extend(staged.write(&txn).await?);
         txn.commit().await?;
@@ -155,7 +170,7 @@ pub async fn confirm(
     Ok(confirmed)
 }
 
-fn confirmation_email(order: &order::Model, customer: &user::Model, card: Option<&str>) -> Email {
+fn confirmation_email(order: &order::Model, customer: &Customer, card: Option<&str>) -> Email {
     let total = Money::new(order.total_cents, order.currency);
     let charged = match card {
         Some(card) => format!("Total charged: {total} (card {}).", masked(card)),
@@ -178,7 +193,7 @@ fn confirmation_email(order: &order::Model, customer: &user::Model, card: Option
 /// untouched. Returns whether there
 /// was a reservation to release.
 pub async fn release(db: &DatabaseConnection, events: &dyn EventBus, order_id: i32, why: &str, job: Option<i32>) -> Result<bool, AppError> {
-    let (released, recorded) = retried(db, "releasing a reservation", |txn| async move {
+    let (released, recorded) = retried(db, "releasing a reservation", false, |txn| async move {
         let Some(reserved) = locked(&txn, order_id).await?.filter(is_unsettled) else {
             return Ok((false, Recorded::default()));
         };
@@ -255,7 +270,7 @@ pub async fn settle(
         return Ok(Settlement::Nothing);
     };
     match payments.find(&payment_key(&reserved)).await.map_err(SettleError::Provider)? {
-        Some(receipt) => match confirm(db, events, order_id, &receipt, None, None).await? {
+        Some(receipt) => match confirm(db, events, order_id, &receipt, None).await? {
             Confirmed::Now(_) => Ok(Settlement::Confirmed),
             Confirmed::Before(_) | Confirmed::Released => Ok(Settlement::Nothing),
         },

@@ -16,7 +16,7 @@ use super::fingerprint::{fingerprint, RequestParts};
 use super::model::Quote;
 use super::payment::{ChargeRequest, PaymentError};
 use super::reserve::{reserve, Reservation, Reserved};
-use super::settle::{self, payment_key, Confirmed, PaymentTiming};
+use super::settle::{self, payment_key, ByCheckout, Confirmed, PaymentTiming};
 use super::shipping::shipping_fee_cents;
 use crate::account::model::{Address, AddressInput};
 use crate::account::ssr::addresses;
@@ -281,7 +281,7 @@ pub async fn place_order(
         .await
         .unwrap_or_else(|_| Err(PaymentError::Unavailable(format!("no answer within {} s", timing.timeout.as_secs()))));
     match answer {
-        Ok(receipt) => match settle::confirm(db, events, order.id, &receipt, Some(&card), Some(settle_job)).await? {
+        Ok(receipt) => match settle::confirm(db, events, order.id, &receipt, Some(ByCheckout { customer: user, card: &card, settle_job })).await? {
             Confirmed::Now(order) | Confirmed::Before(order) => Ok(order),
             Confirmed::Released => {
                 // Only when the answer outlived the recovery job's wait.

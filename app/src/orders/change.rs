@@ -91,8 +91,25 @@ pub fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// Who placed an order, as its admin row and emails name them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Customer {
+    pub name: String,
+    pub email: String,
+}
+
+impl From<&user::Model> for Customer {
+    fn from(user: &user::Model) -> Self {
+        Customer { name: user.name.clone(), email: user.email.clone() }
+    }
+}
+
 /// The admin table's row for `row`, whose customer is `customer`.
 pub fn admin_row(row: &order::Model, customer: &user::Model) -> AdminOrderRow {
+    row_of(row, &Customer::from(customer))
+}
+
+fn row_of(row: &order::Model, customer: &Customer) -> AdminOrderRow {
     AdminOrderRow {
         id: row.id,
         version: row.version,
@@ -148,20 +165,20 @@ async fn record_events(
     status_moved: bool,
 ) -> Result<Recorded, AppError> {
     let mut events = Staged::default();
-    stage_events(&mut events, order, customer, customer_visible, status_moved);
+    stage_events(&mut events, order, &Customer::from(customer), customer_visible, status_moved);
     events.write(db).await
 }
 
 /// Stages the events of `order` after a change: the admin table's row on
 /// `orders`; when `customer_visible`, the status and tracking on
 /// `order:{id}`; when `status_moved`, a `kpi` change.
-fn stage_events(events: &mut Staged, order: &order::Model, customer: &user::Model, customer_visible: bool, status_moved: bool) {
+fn stage_events(events: &mut Staged, order: &order::Model, customer: &Customer, customer_visible: bool, status_moved: bool) {
     if customer_visible {
         let update =
             OrderUpdate { id: order.id, version: order.version, status: order.status, tracking_number: order.tracking_number.clone() };
         events.push(Topic::Order(order.id), EventBody::OrderUpdated(update));
     }
-    events.push(Topic::Orders, EventBody::OrderSynced(admin_row(order, customer)));
+    events.push(Topic::Orders, EventBody::OrderSynced(row_of(order, customer)));
     if status_moved {
         events.push(Topic::Kpi, EventBody::KpiChanged(KpiChange { order_id: order.id, status: order.status }));
     }
@@ -316,13 +333,16 @@ pub async fn apply(
 /// it once between them) and writes the reference, the status, the next
 /// version and `confirmed_at` together. Writes the audit row and stages
 /// the events [`apply`] would for the same move; returns the order and its
-/// customer, or `None` when it is not an unsettled reservation.
+/// customer, or `None` when it is not an unsettled reservation. `placer`
+/// is the signed-in user whose checkout this is, if any (the recovery job
+/// has none): the customer is read only when it is not the order's.
 pub async fn confirm_paid(
     db: &WriteTxn,
     id: i32,
     reference: &str,
+    placer: Option<&CurrentUser>,
     events: &mut Staged,
-) -> Result<Option<(order::Model, user::Model)>, ChangeError> {
+) -> Result<Option<(order::Model, Customer)>, ChangeError> {
     let now = Utc::now();
     let mut pay = order::Entity::update_many()
         .col_expr(order::Column::PaymentReference, Expr::value(reference))
@@ -351,7 +371,10 @@ pub async fn confirm_paid(
     })
     .exec_without_returning(db)
     .await?;
-    let customer = user::Entity::find_by_id(confirmed.user_id).one(db).await?.ok_or(AppError::Internal)?;
+    let customer = match placer.filter(|user| user.id == confirmed.user_id) {
+        Some(user) => Customer { name: user.name.clone(), email: user.email.clone() },
+        None => user::Entity::find_by_id(confirmed.user_id).one(db).await?.map(|user| Customer::from(&user)).ok_or(AppError::Internal)?,
+    };
     stage_events(events, &confirmed, &customer, true, true);
     Ok(Some((confirmed, customer)))
 }
