@@ -240,6 +240,11 @@ mod tests {
         db.execute(db.get_database_backend().build(&schema.create_table_from_entity(payment_charge::Entity)))
             .await
             .expect("payment_charges table");
+        // The migration's unique index, which tells the ledger a key's
+        // attempt was charged already.
+        db.execute_unprepared("CREATE UNIQUE INDEX uq_payment_charges_key_attempt ON payment_charges (idempotency_key, attempt)")
+            .await
+            .expect("key and attempt index");
         db
     }
 
