@@ -215,3 +215,52 @@ pub fn from_row(row: event::Model) -> Result<LiveEvent, AppError> {
     })?;
     Ok(LiveEvent { topic: row.topic, seq: row.seq, body })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::protocol::KpiChange;
+    use crate::orders::status::OrderStatus;
+    use sea_orm::{Database, DatabaseConnection, QueryOrder, Schema};
+
+    async fn store() -> DatabaseConnection {
+        let db = Database::connect("sqlite::memory:").await.expect("in-memory SQLite");
+        let backend = db.get_database_backend();
+        db.execute(backend.build(&Schema::new(backend).create_table_from_entity(event::Entity))).await.expect("events table");
+        db.execute_unprepared("CREATE TABLE event_topics (topic TEXT PRIMARY KEY, last_seq BIGINT NOT NULL)").await.expect("counters");
+        db
+    }
+
+    fn kpi(order_id: i32) -> EventBody {
+        EventBody::KpiChanged(KpiChange { order_id, status: OrderStatus::Confirmed })
+    }
+
+    #[tokio::test]
+    async fn staged_events_are_numbered_per_topic_after_those_recorded_before() {
+        let db = store().await;
+        let earlier = record(&db, Topic::Kpi, kpi(1)).await.expect("recorded one by one");
+        assert_eq!(earlier.seq, 1);
+        let mut staged = Staged::default();
+        staged.push(Topic::Order(7), kpi(2));
+        staged.push(Topic::Kpi, kpi(3));
+        staged.push(Topic::Order(7), kpi(4));
+        staged.push(Topic::Kpi, kpi(5));
+        let written = staged.write(&db).await.expect("written together");
+        let numbered: Vec<(String, i64)> = written.0.iter().map(|e| (e.topic.clone(), e.seq)).collect();
+        let expected = [("order:7", 1), ("kpi", 2), ("order:7", 2), ("kpi", 3)].map(|(topic, seq)| (topic.to_string(), seq));
+        assert_eq!(numbered, expected, "in staging order, each topic counting on from its last number");
+        let stored: Vec<(String, i64, String)> = event::Entity::find()
+            .order_by_asc(event::Column::Id)
+            .all(&db)
+            .await
+            .expect("events")
+            .into_iter()
+            .map(|row| (row.topic, row.seq, row.payload))
+            .collect();
+        assert_eq!(stored.len(), 5);
+        assert_eq!((stored[4].0.as_str(), stored[4].1), ("kpi", 3));
+        assert!(stored[4].2.contains("\"order_id\":5"), "the payload is the wire form's: {}", stored[4].2);
+        assert_eq!(next_seq(&db, Topic::Kpi).await.expect("counter"), 4, "the counter moved past every staged event");
+        assert!(Staged::default().write(&db).await.expect("nothing to write").0.is_empty());
+    }
+}
