@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Prints what a browser downloads for the storefront's first load (the main
 # WASM, its JS glue and the split loader) and, separately, each lazily
-# loaded chunk (the admin desk): raw, gzip -9 and brotli -q 11 bytes.
+# loaded chunk (the admin and seller areas, the account, cart, checkout,
+# order and wishlist pages, the chat panel): raw, gzip -9 and brotli -q 11
+# bytes.
 #
 # Usage: bench/wasm-size.sh [--no-build] [--unsplit] [--baseline REV]
 #   Without --no-build it first runs `deploy/build.sh --release`.
@@ -30,7 +32,7 @@ while (($#)); do
             shift
             ;;
         -h | --help)
-            sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -87,8 +89,13 @@ header "Storefront first load (split build, $pkg)"
 measure "${first_load[@]}"
 split_totals=("${TOTALS[@]}")
 
-chunks=("$pkg"/split_*.wasm)
-if [[ -f "${chunks[0]}" ]]; then
+# One chunk per lazy route or `#[lazy]` function, and chunk_* for code that
+# several of them share but the first load does not need.
+chunks=()
+for f in "$pkg"/split_*.wasm "$pkg"/chunk_*.wasm; do
+    [[ -f "$f" ]] && chunks+=("$f")
+done
+if ((${#chunks[@]})); then
     header "Lazily loaded chunks (fetched when a lazy route opens)"
     measure "${chunks[@]}"
 fi
