@@ -239,7 +239,11 @@ async fn confirmation_email_is_sent_from_the_outbox(app: TestApp) {
     };
     assert!(eml.contains("To: mail@example.com"));
     assert!(eml.contains(&format!("order #{order_id} is confirmed")), "{eml}");
-    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM outbox_emails WHERE status = 'sent'").await, 1);
+    // The mailer writes the file, then marks the row sent.
+    while scalar(&app, "SELECT COUNT(*) FROM outbox_emails WHERE status = 'sent'").await != 1 {
+        assert!(Instant::now() < deadline, "the email was written but its outbox row never marked sent");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 async fn wishlist_saves_and_moves_to_cart(app: TestApp) {
