@@ -1,8 +1,9 @@
 //! Bazaar's application: routes, pages, server functions and the typed
 //! models they share between the server and the hydrated browser.
 
-// Release builds (without `--cfg erase_components`) type the admin desk's
-// nested views deeper than the default limit allows.
+// Builds without `--cfg erase_components` (a plain `cargo build --release`;
+// cargo-leptos always sets it) type the admin desk's nested views deeper
+// than the default limit allows.
 #![recursion_limit = "256"]
 
 pub mod account;
