@@ -51,10 +51,11 @@ const flags = {
   logLevel: 'error',
 };
 
-mkdirSync(reportDir, { recursive: true });
-const results = Object.fromEntries(paths.map((path) => [path, []]));
-for (let run = 1; run <= runs; run++) {
-  for (const path of paths) {
+// One Lighthouse run in a fresh Chromium. On a busy machine the trace
+// sometimes misses the navigation's start (NO_NAVSTART): such a run has
+// no figures, so it is tried again, twice at most.
+async function measure(path, run) {
+  for (let attempt = 1; ; attempt++) {
     const chrome = await chromeLauncher.launch({ chromePath: process.env.CHROME_PATH || '/usr/bin/chromium', chromeFlags });
     let result;
     try {
@@ -62,8 +63,19 @@ for (let run = 1; run <= runs; run++) {
     } finally {
       await chrome.kill();
     }
+    const error = result.lhr.runtimeError;
+    if (!error) return result;
+    if (attempt === 3) throw new Error(`${path} run ${run}: ${error.code} ${error.message}`);
+    console.warn(`  ${path} run ${run}: ${error.code}, trying again`);
+  }
+}
+
+mkdirSync(reportDir, { recursive: true });
+const results = Object.fromEntries(paths.map((path) => [path, []]));
+for (let run = 1; run <= runs; run++) {
+  for (const path of paths) {
+    const result = await measure(path, run);
     const lhr = result.lhr;
-    if (lhr.runtimeError) throw new Error(`${path} run ${run}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
     const name = `${path === '/' ? 'home' : path.replace(/^\//, '').replace(/\//g, '_')}-${run}`;
     writeFileSync(join(reportDir, `${name}.json`), result.report[0]);
     writeFileSync(join(reportDir, `${name}.html`), result.report[1]);

@@ -22,7 +22,7 @@
 # script warns about any request a page makes to another host.
 #
 # Usage: bench/lighthouse.sh [--no-build]
-# Env:   RUNS (3)  PORT (3306)  CHROME_PATH (/usr/bin/chromium)
+# Env:   RUNS (3)  PORT (3308)  CHROME_PATH (/usr/bin/chromium)
 #        with --no-build: SITE_ROOT (target/site)  HASH_FILE (target/release/hash.txt)
 set -euo pipefail
 
@@ -32,7 +32,7 @@ cd "$REPO_ROOT"
 export PATH="$REPO_ROOT/target/tools/node_modules/.bin:$PATH"
 
 RUNS="${RUNS:-3}"
-PORT="${PORT:-3306}"
+PORT="${PORT:-3308}"
 BASE_URL="http://127.0.0.1:${PORT}"
 export CHROME_PATH="${CHROME_PATH:-/usr/bin/chromium}"
 # Lighthouse 13 needs Node 22; the machines have Node 20.
