@@ -12,7 +12,6 @@ pub mod payment;
 #[cfg(feature = "ssr")]
 mod reserve;
 #[cfg(feature = "ssr")]
-pub mod retry;
 pub mod shipping;
 #[cfg(feature = "ssr")]
 pub mod settle;

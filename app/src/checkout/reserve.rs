@@ -7,12 +7,12 @@
 //! checkout never finish. The stock's live events are written last, all
 //! together, so the topics' counters are held only until commit.
 
-use super::retry::{is_transient, MAX_ATTEMPTS};
 use super::settle::{SETTLE, SETTLE_ATTEMPTS};
 use super::shipping::shipping_fee_cents;
 use super::ssr::{request_fingerprint, ShipTo};
 use crate::account::ssr::addresses;
 use crate::auth::CurrentUser;
+use crate::db::retry::{is_transient, retrying, Transient};
 use crate::db::{begin_write, is_unique_violation, WriteTxn};
 use crate::entity::{cart_item, order, order_item, product, variant};
 use crate::error::AppError;
@@ -74,18 +74,15 @@ impl From<TxnError> for AppError {
     }
 }
 
+impl Transient for TxnError {
+    fn is_transient(&self) -> bool {
+        matches!(self, TxnError::Db(err) if is_transient(err))
+    }
+}
+
 /// Runs the reservation, again after a transient database failure.
 pub(super) async fn reserve(db: &DatabaseConnection, reservation: &Reservation<'_>) -> Result<Reserved, AppError> {
-    let mut attempt = 1;
-    loop {
-        match reserve_once(db, reservation).await {
-            Err(TxnError::Db(err)) if is_transient(&err) && attempt < MAX_ATTEMPTS => {
-                tracing::warn!(attempt, error = %err, "reservation hit a transient failure; running it again");
-                attempt += 1;
-            }
-            outcome => return Ok(outcome?),
-        }
-    }
+    Ok(retrying("the reservation", move || reserve_once(db, reservation)).await?)
 }
 
 /// One run of the transaction. It is rolled back explicitly when it

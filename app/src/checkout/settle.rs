@@ -13,8 +13,8 @@
 
 use super::card::masked;
 use super::payment::{PaymentError, PaymentProvider, Receipt};
-use super::retry::{is_transient, MAX_ATTEMPTS};
 use crate::auth::CurrentUser;
+use crate::db::retry::retrying;
 use crate::db::{begin_write, begin_write_first, WriteTxn};
 use crate::entity::{cart_item, job, order, order_item};
 use crate::error::AppError;
@@ -78,17 +78,12 @@ where
     F: Fn(WriteTxn) -> Fut,
     Fut: Future<Output = Result<T, ChangeError>>,
 {
-    let mut attempt = 1;
-    loop {
+    let run = &run;
+    let once = move || async move {
         let txn = if writes_first { begin_write_first(db).await? } else { begin_write(db).await? };
-        match run(txn).await {
-            Err(ChangeError::Db(err)) if is_transient(&err) && attempt < MAX_ATTEMPTS => {
-                tracing::warn!(attempt, error = %err, "{what} hit a transient failure; running it again");
-                attempt += 1;
-            }
-            done => return done.map_err(AppError::from),
-        }
-    }
+        run(txn).await
+    };
+    Ok(retrying(what, once).await?)
 }
 
 /// Order `order_id`, locked until the transaction ends (on PostgreSQL

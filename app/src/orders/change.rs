@@ -12,7 +12,7 @@ use super::status::{IllegalTransition, OrderStatus};
 use crate::auth::CurrentUser;
 use crate::admin::model::{AdminOrderRow, MAX_NOTES_CHARS, MAX_TRACKING_CHARS};
 use crate::checkout::payment::PaymentProvider;
-use crate::checkout::retry::{is_transient, MAX_ATTEMPTS};
+use crate::db::retry::{is_transient, retrying, Transient};
 use crate::db::WriteTxn;
 use crate::entity::{order, order_audit, order_item, user};
 use crate::inventory::model::MovementReason;
@@ -74,6 +74,12 @@ pub enum ChangeError {
     Refused(#[from] AppError),
     #[error(transparent)]
     Db(#[from] DbErr),
+}
+
+impl Transient for ChangeError {
+    fn is_transient(&self) -> bool {
+        matches!(self, ChangeError::Db(err) if is_transient(err))
+    }
 }
 
 impl From<ChangeError> for AppError {
@@ -405,8 +411,8 @@ pub async fn update(
     actor: Actor<'_>,
     may_see: impl Fn(&order::Model) -> bool,
 ) -> Result<order::Model, ChangeError> {
-    let mut attempt = 1;
-    let (after, recorded) = loop {
+    let may_see = &may_see;
+    let once = move || async move {
         let txn = crate::db::begin_write(services.db).await?;
         let run = async {
             let order = order::Entity::find_by_id(id)
@@ -425,20 +431,17 @@ pub async fn update(
         match run {
             Ok(done) => {
                 txn.commit().await?;
-                break done;
-            }
-            Err(ChangeError::Db(err)) if is_transient(&err) && attempt < MAX_ATTEMPTS => {
-                tracing::warn!(order = id, attempt, error = %err, "order update hit a transient failure; running it again");
-                attempt += 1;
+                Ok(done)
             }
             Err(err) => {
                 if let Err(rollback) = txn.rollback().await {
                     tracing::warn!(error = %rollback, "rollback after a failed order update");
                 }
-                return Err(err);
+                Err(err)
             }
         }
     };
+    let (after, recorded) = retrying("an order update", once).await?;
     recorded.publish(services.events);
     Ok(after)
 }

@@ -18,7 +18,7 @@ use super::payload::{ShopifyOrder, WebhookTopic};
 use super::signature::{verify, SIGNATURE_HEADER};
 use crate::edge::client_ip::client_ip;
 use crate::edge::rate_limit::{quota, retry_after_secs};
-use app::checkout::retry::{is_transient, MAX_ATTEMPTS};
+use app::db::retry::{is_transient, retrying, Transient};
 use app::entity::webhook_delivery::{self, DeliveryResult};
 use app::error::AppError;
 use app::jobs::ssr::queue::{enqueue, queues, NewJob};
@@ -128,6 +128,12 @@ enum StoreError {
     Queue(AppError),
 }
 
+impl Transient for StoreError {
+    fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Database(err) if is_transient(err))
+    }
+}
+
 /// The handler.
 async fn receive(State(ingest): State<WebhookIngest>, request: Request) -> Response {
     let inner = &ingest.0;
@@ -231,17 +237,7 @@ fn cut(text: &str, max: usize) -> String {
 /// Records `delivery` (and its job), running the transaction again when it
 /// failed through no fault of its own (a deadlock, a busy SQLite).
 async fn store(db: &DatabaseConnection, delivery: &NewDelivery) -> Result<Stored, StoreError> {
-    let mut attempt = 1;
-    loop {
-        match store_once(db, delivery).await {
-            Err(StoreError::Database(err)) if attempt < MAX_ATTEMPTS && is_transient(&err) => {
-                tracing::info!(attempt, error = %err, "recording a Shopify webhook hit a transient error; retrying");
-                tokio::time::sleep(Duration::from_millis(10 * u64::from(attempt))).await;
-                attempt += 1;
-            }
-            other => return other,
-        }
-    }
+    retrying("recording a Shopify webhook", move || store_once(db, delivery)).await
 }
 
 /// One transaction: the delivery row if its webhook id is new, then (for a

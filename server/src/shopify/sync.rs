@@ -12,10 +12,10 @@ use super::payload::{Address, PayloadError, ShopifyOrder};
 use crate::jobs::{JobError, JobHandler};
 use app::account::ssr::password::{self, HashingLimit, Plaintext};
 use app::auth::Role;
+use app::db::retry::{is_transient, retrying, Transient};
 use app::db::{begin_write, WriteTxn};
 use app::inventory::model::MovementReason;
 use app::inventory::ssr::movement::{move_stock, Floor, Movement, Mover, StockError};
-use app::checkout::retry::{is_transient, MAX_ATTEMPTS};
 use app::checkout::shipping::shipping_fee_cents;
 use app::entity::webhook_delivery::{self, DeliveryResult};
 use app::entity::{job, order, order_external_line, order_item, user, variant};
@@ -81,11 +81,11 @@ impl From<PayloadError> for SyncError {
     }
 }
 
-impl SyncError {
-    /// Worth running the transaction again at once: a lost race with a
-    /// concurrent delivery of the same order (a deadlock, a busy database,
-    /// the other's insert of the same order or customer, a version moved).
-    fn is_race(&self) -> bool {
+impl Transient for SyncError {
+    /// Worth running the transaction again: a lost race with a concurrent
+    /// delivery of the same order (a deadlock, a busy database, the
+    /// other's insert of the same order or customer, a version moved).
+    fn is_transient(&self) -> bool {
         match self {
             SyncError::Db(err) | SyncError::Change(ChangeError::Db(err)) => {
                 is_transient(err) || matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
@@ -137,35 +137,32 @@ impl JobHandler for SyncOrder {
             .ok_or_else(|| JobError::Permanent(format!("webhook delivery {} does not exist", payload.delivery)))?;
         let shopify = ShopifyOrder::parse(&delivery.body).map_err(|e| JobError::Permanent(e.to_string()))?;
         let hash = self.unusable_hash().await?.to_string();
-        let mut attempt = 1;
-        let recorded = loop {
-            let txn = begin_write(&self.db).await?;
-            match sync(&txn, &shopify, &hash).await {
+        let (db, shopify, hash, delivery) = (&self.db, &shopify, hash.as_str(), &delivery);
+        let once = move || async move {
+            let txn = begin_write(db).await?;
+            match sync(&txn, shopify, hash).await {
                 Ok((result, recorded)) => {
                     let mut row: webhook_delivery::ActiveModel = delivery.clone().into();
                     row.result = Set(result);
                     row.error = Set(None);
                     row.update(&txn).await?;
                     txn.commit().await?;
-                    break recorded;
+                    Ok(recorded)
                 }
                 Err(err) => {
                     if let Err(rollback) = txn.rollback().await {
                         tracing::warn!(error = %rollback, "rollback after a failed Shopify sync");
                     }
-                    if err.is_race() && attempt < MAX_ATTEMPTS {
-                        attempt += 1;
-                        continue;
-                    }
-                    return Err(match err {
-                        SyncError::Refused(message) | SyncError::Change(ChangeError::Refused(app::error::AppError::Validation { message, .. })) => {
-                            JobError::Permanent(message)
-                        }
-                        other => JobError::Retry(other.to_string()),
-                    });
+                    Err(err)
                 }
             }
         };
+        let recorded = retrying("a Shopify sync", once).await.map_err(|err| match err {
+            SyncError::Refused(message) | SyncError::Change(ChangeError::Refused(app::error::AppError::Validation { message, .. })) => {
+                JobError::Permanent(message)
+            }
+            other => JobError::Retry(other.to_string()),
+        })?;
         recorded.publish(self.events.as_ref());
         Ok(())
     }

@@ -325,7 +325,7 @@ async fn forty_buyers_with_two_item_carts_all_check_out(app: TestApp) {
 /// `SQLITE_BUSY`) are recognised by their codes as worth a retry; a unique
 /// violation is not.
 async fn transient_database_failures_are_recognised_by_their_codes(app: TestApp) {
-    use app::checkout::retry::is_transient;
+    use app::db::retry::is_transient;
     use sea_orm::{DatabaseBackend, DbErr, TransactionTrait};
 
     let backend = app.db.get_database_backend();

@@ -1,4 +1,5 @@
-//! Which database failures are worth running a transaction again for.
+//! Which database failures are worth running a transaction again for, and
+//! [`retrying`], the one loop that runs a transaction again after one.
 //!
 //! Stock is taken in variant-id order, so checkouts no longer deadlock each
 //! other; but a deadlock with some other writer, a serialization failure or
@@ -8,9 +9,16 @@
 //! codes, never by their messages.
 
 use sea_orm::{DbErr, RuntimeErr};
+use std::fmt::Display;
+use std::future::Future;
+use std::time::Duration;
 
-/// Runs of the order transaction before a transient failure is reported.
-pub const MAX_ATTEMPTS: u32 = 5;
+/// Runs of a transaction before a transient failure is reported.
+const MAX_ATTEMPTS: u32 = 5;
+
+/// The pause before the second run, growing with each run after it: long
+/// enough for the writer it collided with to finish.
+const PAUSE: Duration = Duration::from_millis(10);
 
 /// PostgreSQL SQLSTATEs: `serialization_failure` and `deadlock_detected`.
 const POSTGRES_TRANSIENT: [&str; 2] = ["40001", "40P01"];
@@ -42,4 +50,36 @@ pub fn is_transient(err: &DbErr) -> bool {
         return code.parse::<i64>().is_ok_and(|extended| matches!(extended & 0xff, SQLITE_BUSY | SQLITE_LOCKED));
     }
     false
+}
+
+/// A transaction's failure that says whether running it again may succeed.
+pub trait Transient: Display {
+    fn is_transient(&self) -> bool;
+}
+
+impl Transient for DbErr {
+    fn is_transient(&self) -> bool {
+        is_transient(self)
+    }
+}
+
+/// Runs `once` (a whole transaction: begin, work, commit) until it ends
+/// without a transient failure, [`MAX_ATTEMPTS`] times at most. `what`
+/// names it in the log.
+pub async fn retrying<T, E, Fut>(what: &str, mut once: impl FnMut() -> Fut) -> Result<T, E>
+where
+    E: Transient,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let mut attempt = 1;
+    loop {
+        match once().await {
+            Err(err) if err.is_transient() && attempt < MAX_ATTEMPTS => {
+                tracing::warn!(attempt, error = %err, "{what} hit a transient failure; running it again");
+                tokio::time::sleep(PAUSE * attempt).await;
+                attempt += 1;
+            }
+            outcome => return outcome,
+        }
+    }
 }

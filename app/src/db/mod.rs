@@ -1,4 +1,7 @@
-//! Transactions that write.
+//! Transactions that write, and running them again after a transient
+//! failure ([`retry`]).
+
+pub mod retry;
 
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, Statement,
