@@ -27,13 +27,6 @@ export default defineConfig({
   // The machine has 2 cores and the server shares them.
   fullyParallel: false,
   workers: 1,
-  // One retry, reported as "flaky" in the output: an intermittent
-  // hydration panic (tachys "Unrecoverable hydration error", a marker or
-  // text node where the DOM holds another) hits a journey now and then on
-  // PostgreSQL under load (/admin, /checkout); it is a real bug, tracked in
-  // the issue-11 notes, not a property of the tests. Remove the retry once
-  // it is fixed.
-  retries: 1,
   forbidOnly: !!process.env.CI,
   reporter: 'list',
   timeout: 30_000,

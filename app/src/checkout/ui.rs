@@ -2,7 +2,7 @@
 
 use super::api::{checkout_quote, new_checkout_key, PlaceOrder};
 use super::card::test_cards;
-use super::model::CHECKOUT_FORM;
+use super::model::{Quote, CHECKOUT_FORM};
 use crate::account::api::list_addresses;
 use crate::account::model::Address;
 use crate::auth::use_auth;
@@ -26,6 +26,23 @@ pub fn CheckoutPage() -> impl IntoView {
     // What the form left when it was last posted without JavaScript (or
     // before the page had hydrated): its error and what was typed.
     let feedback = Resource::new(|| (), |_| take_form_feedback());
+    // The summary's quote is a resource of the page too, never made inside
+    // the suspense: a resource made after an await gets its place in the
+    // page's order of resources from whichever await the server finished
+    // first, and the browser would then hydrate it with another resource's
+    // data (seen under load as a hydration panic on this page).
+    let ship = ShipChoice { chosen: RwSignal::new(None), new_country: RwSignal::new(None) };
+    let quote = Resource::new(
+        move || (ship.chosen.get(), ship.new_country.get()),
+        move |(chosen, new_country)| async move {
+            if auth.user.await?.is_none() {
+                return Err(AppError::Unauthorized);
+            }
+            let saved = addresses.await.unwrap_or_default();
+            let typed = feedback_for(feedback.await, CHECKOUT_FORM);
+            checkout_quote(ship_country(&saved, typed.as_ref(), chosen, new_country)).await
+        },
+    );
     view! {
         <Title text="Checkout" />
         <h1>"Checkout"</h1>
@@ -38,7 +55,7 @@ pub fn CheckoutPage() -> impl IntoView {
                 match user {
                     Ok(Some(_)) => {
                         let feedback = feedback_for(feedback, CHECKOUT_FORM);
-                        view! { <CheckoutFields place key=key.unwrap_or_default() saved=saved.unwrap_or_default() feedback /> }
+                        view! { <CheckoutFields place key=key.unwrap_or_default() saved=saved.unwrap_or_default() feedback ship quote /> }
                             .into_any()
                     }
                     _ => {
@@ -63,28 +80,60 @@ pub fn CheckoutPage() -> impl IntoView {
 const FIELDS: &[&str] =
     &["full_name", "line1", "line2", "city", "region", "postal_code", "country", "phone", "card_number"];
 
+/// What the customer picked to ship to, until they pick: `None` is what
+/// the page started with (see [`ship_country`]).
+#[derive(Clone, Copy)]
+struct ShipChoice {
+    /// The chosen saved address's id, or "" for a new one.
+    chosen: RwSignal<Option<String>>,
+    /// The new address's country as typed.
+    new_country: RwSignal<Option<String>>,
+}
+
+/// The saved address chosen at first: the one of a refused post, else the
+/// first saved one, else "" (a new address).
+fn first_choice(saved: &[Address], typed: Option<&FormFeedback>) -> String {
+    typed
+        .and_then(|f| f.value("address_id"))
+        .unwrap_or_else(|| saved.first().map(|a| a.id.to_string()).unwrap_or_default())
+}
+
+/// The new address's country at first: the one of a refused post, else US.
+fn first_new_country(typed: Option<&FormFeedback>) -> String {
+    typed.and_then(|f| f.value("country")).unwrap_or_else(|| "US".to_string())
+}
+
+/// The country the order ships to: the chosen saved address's, else the
+/// new address's.
+fn ship_country(saved: &[Address], typed: Option<&FormFeedback>, chosen: Option<String>, new_country: Option<String>) -> String {
+    let choice = chosen.unwrap_or_else(|| first_choice(saved, typed));
+    saved
+        .iter()
+        .find(|a| a.id.to_string() == choice)
+        .map(|a| a.country.clone())
+        .unwrap_or_else(|| new_country.unwrap_or_else(|| first_new_country(typed)))
+}
+
+/// The summary's quote, a resource of the page.
+type QuoteResource = Resource<Result<Quote, AppError>>;
+
 #[component]
 fn CheckoutFields(
     place: ServerAction<PlaceOrder>,
     key: String,
     saved: Vec<Address>,
     feedback: Option<FormFeedback>,
+    ship: ShipChoice,
+    quote: QuoteResource,
 ) -> impl IntoView {
     let error = form_error(place, feedback.as_ref());
+    let default_choice = first_choice(&saved, feedback.as_ref());
+    let default_country = first_new_country(feedback.as_ref());
     let typed = move |field: &str| feedback.as_ref().and_then(|f| f.value(field));
-    let default_choice = typed("address_id").unwrap_or_else(|| saved.first().map(|a| a.id.to_string()).unwrap_or_default());
-    // The chosen saved address's id, or "" for a new one.
-    let chosen = RwSignal::new(None::<String>);
-    let new_country = RwSignal::new(typed("country").unwrap_or_else(|| "US".to_string()));
+    let chosen = ship.chosen;
     let new_address = NewAddress::from_typed(&typed);
     let saved = StoredValue::new(saved);
     let choice = Memo::new(move |_| chosen.get().unwrap_or_else(|| default_choice.clone()));
-    let country = Memo::new(move |_| {
-        let choice = choice.get();
-        saved
-            .with_value(|list| list.iter().find(|a| a.id.to_string() == choice).map(|a| a.country.clone()))
-            .unwrap_or_else(|| new_country.get())
-    });
     let card_error = field_message(error, "card_number");
     view! {
         <ActionForm action=place attr:class="checkout" attr:aria-label="Checkout">
@@ -103,9 +152,15 @@ fn CheckoutFields(
                     />
                     "A new address"
                 </label>
-                <NewAddressFields hidden=Signal::derive(move || !choice.get().is_empty()) new_country typed=new_address error />
+                <NewAddressFields
+                    hidden=Signal::derive(move || !choice.get().is_empty())
+                    new_country=ship.new_country
+                    default_country
+                    typed=new_address
+                    error
+                />
             </fieldset>
-            <QuoteView country />
+            <QuoteView quote />
             <fieldset>
                 <legend>"Payment"</legend>
                 <div class="field" class:invalid=move || card_error.read().is_some()>
@@ -187,7 +242,8 @@ impl NewAddress {
 #[component]
 fn NewAddressFields(
     hidden: Signal<bool>,
-    new_country: RwSignal<String>,
+    new_country: RwSignal<Option<String>>,
+    default_country: String,
     typed: NewAddress,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
@@ -207,8 +263,8 @@ fn NewAddressFields(
                     name="country"
                     maxlength="2"
                     autocomplete="country"
-                    value=move || new_country.get()
-                    on:input=move |ev| new_country.set(event_target_value(&ev).to_uppercase())
+                    value=move || new_country.get().unwrap_or_else(|| default_country.clone())
+                    on:input=move |ev| new_country.set(Some(event_target_value(&ev).to_uppercase()))
                     aria-invalid=move || country_error.read().is_some().then_some("true")
                     aria-describedby=move || country_error.read().is_some().then_some("ship-country-error")
                 />
@@ -223,10 +279,9 @@ fn NewAddressFields(
     }
 }
 
-/// Items, shipping and total for the cart shipped to `country`.
+/// Items, shipping and total for the cart shipped where the customer chose.
 #[component]
-fn QuoteView(country: Memo<String>) -> impl IntoView {
-    let quote = Resource::new(move || country.get(), checkout_quote);
+fn QuoteView(quote: QuoteResource) -> impl IntoView {
     view! {
         <section aria-label="Order summary" class="summary-box">
             <Transition fallback=|| view! { <p>"Calculating…"</p> }>

@@ -7,6 +7,7 @@
 
 use super::api::{stock_alerts, stock_movements, AdjustStock, DismissAlert};
 use super::model::{live_topic, AlertList, StockMovement};
+use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::live::ui::use_live_topic;
 use crate::ui::form::action_error;
@@ -17,13 +18,41 @@ pub(crate) fn short_time(rfc3339: &str) -> String {
     rfc3339.replacen('T', " ", 1).chars().take(16).collect()
 }
 
+/// The low-stock panel's data and its *Dismiss* action. Made at the
+/// page's top by [`LowStock::new`], never inside a suspense: resources made
+/// after an await get their place in the page's order of resources from
+/// whichever await the server finished first, and the browser would then
+/// hydrate them with another resource's data.
+#[derive(Clone, Copy)]
+pub struct LowStock {
+    dismiss: ServerAction<DismissAlert>,
+    alerts: Resource<Result<AlertList, AppError>>,
+}
+
+impl LowStock {
+    /// Read for a signed-in `user` only (the server decides whose alerts,
+    /// and refuses customers), so a guest's page asks for nothing.
+    pub fn new(user: Resource<Result<Option<CurrentUser>, AppError>>) -> Self {
+        let dismiss = ServerAction::<DismissAlert>::new();
+        let alerts = Resource::new(
+            move || dismiss.version().get(),
+            move |_| async move {
+                match user.await? {
+                    Some(_) => stock_alerts().await,
+                    None => Err(AppError::Unauthorized),
+                }
+            },
+        );
+        LowStock { dismiss, alerts }
+    }
+}
+
 /// The open low-stock alerts with their count, each with *Dismiss*: every
 /// seller's on the admin desk, their own on a seller's dashboard (the
 /// server decides which).
 #[component]
-pub fn LowStockPanel() -> impl IntoView {
-    let dismiss = ServerAction::<DismissAlert>::new();
-    let alerts = Resource::new(move || dismiss.version().get(), |_| stock_alerts());
+pub fn LowStockPanel(stock: LowStock) -> impl IntoView {
+    let LowStock { dismiss, alerts } = stock;
     let reread = Callback::new(move |()| alerts.refetch());
     let refusal = action_error(dismiss.value());
     view! {

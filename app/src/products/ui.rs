@@ -11,7 +11,7 @@ use super::model::{
 use crate::auth::{use_auth, CurrentUser, Role};
 use crate::error::AppError;
 use crate::inventory::model::live_topic;
-use crate::inventory::ui::{short_time, LowStockPanel, StockPanel};
+use crate::inventory::ui::{short_time, LowStock, LowStockPanel, StockPanel};
 use crate::live::ui::use_live_topic;
 use crate::money::{format_amount, parse_amount, Money};
 use crate::orders::seller::{seller_orders, SellerSales};
@@ -110,16 +110,6 @@ fn Gate(area: Area, next: String, children: ChildrenFn) -> impl IntoView {
 #[component]
 pub fn ProductsPage() -> impl IntoView {
     let area = Area::current();
-    view! {
-        <Title text="Products" />
-        <Gate area next=area.products().to_string()>
-            <ProductList area />
-        </Gate>
-    }
-}
-
-#[component]
-fn ProductList(area: Area) -> impl IntoView {
     let url = use_query_map();
     let query = Memo::new(move |_| {
         url.with(|map| ProductQuery {
@@ -127,7 +117,19 @@ fn ProductList(area: Area) -> impl IntoView {
             page: map.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
         })
     });
+    // At the page's top, not inside the gate's suspense (see
+    // `ProductEditorPage`).
     let page = Resource::new(move || query.get(), list_products);
+    view! {
+        <Title text="Products" />
+        <Gate area next=area.products().to_string()>
+            <ProductList area query page />
+        </Gate>
+    }
+}
+
+#[component]
+fn ProductList(area: Area, query: Memo<ProductQuery>, page: Resource<Result<ProductPage, AppError>>) -> impl IntoView {
     view! {
         <div class="desk products">
             <header class="desk-header">
@@ -210,24 +212,28 @@ fn ProductTable(area: Area, list: ProductPage, query: ProductQuery, on_change: i
 /// `/seller`: a seller's low-stock alerts, with links to their products.
 #[component]
 pub fn SellerPage() -> impl IntoView {
+    // At the page's top, not inside the gate's suspense (see
+    // `ProductEditorPage`).
+    let low_stock = LowStock::new(use_auth().user);
+    let orders = Resource::new(|| (), |_| seller_orders());
     view! {
         <Title text="Seller dashboard" />
         <Gate area=Area::Seller next="/seller".to_string()>
-            <SellerDashboard />
+            <SellerDashboard low_stock orders />
         </Gate>
     }
 }
 
 #[component]
-fn SellerDashboard() -> impl IntoView {
+fn SellerDashboard(low_stock: LowStock, orders: Resource<Result<SellerSales, AppError>>) -> impl IntoView {
     view! {
         <div class="desk seller">
             <header class="desk-header">
                 <h1>"Seller dashboard"</h1>
                 <AreaNav area=Area::Seller />
             </header>
-            <LowStockPanel />
-            <SellerOrderLines />
+            <LowStockPanel stock=low_stock />
+            <SellerOrderLines orders />
         </div>
     }
 }
@@ -605,8 +611,7 @@ fn VariantEditor(
 
 /// The latest order lines of the seller's products, and their figures.
 #[component]
-fn SellerOrderLines() -> impl IntoView {
-    let orders = Resource::new(|| (), |_| seller_orders());
+fn SellerOrderLines(orders: Resource<Result<SellerSales, AppError>>) -> impl IntoView {
     view! {
         <section class="seller-orders" aria-labelledby="seller-orders-heading">
             <h2 id="seller-orders-heading">"Your orders"</h2>

@@ -5,7 +5,9 @@
 //! the WASM loads (and without it).
 
 use super::api::{list_reviews, my_review, HideReview, MarkReviewHelpful, WriteReview};
-use super::model::{forms, rated_text, stars_label, Review, ReviewSort, MAX_TEXT_CHARS, MAX_TITLE_CHARS, SAVED_NOTICE};
+use super::model::{
+    forms, rated_text, stars_label, Review, ReviewList, ReviewSort, MAX_TEXT_CHARS, MAX_TITLE_CHARS, SAVED_NOTICE,
+};
 use crate::auth::{use_auth, CurrentUser, Role};
 use crate::error::AppError;
 use crate::ui::form::{field_message, form_error, form_notice, Field, FormFeedback};
@@ -31,31 +33,55 @@ struct ReviewActions {
     hide: ServerAction<HideReview>,
 }
 
+/// The reviews of one product page: their actions and resources. Made at
+/// the page's top by [`Reviews::new`], never inside a suspense: resources
+/// made after an await get their place in the page's order of resources
+/// from whichever await the server finished first, and the browser would
+/// then hydrate them with another resource's data.
+#[derive(Clone, Copy)]
+pub struct Reviews {
+    actions: ReviewActions,
+    list: Resource<Result<ReviewList, AppError>>,
+    mine: Resource<Result<Option<Review>, AppError>>,
+    sort: Memo<ReviewSort>,
+}
+
+impl Reviews {
+    /// The reviews of product `slug` (the page's route parameter).
+    pub fn new(slug: Memo<String>) -> Self {
+        let auth = use_auth();
+        let actions =
+            ReviewActions { write: ServerAction::new(), helpful: ServerAction::new(), hide: ServerAction::new() };
+        let query = use_query_map();
+        let sort =
+            Memo::new(move |_| query.read().get(SORT_PARAM).and_then(|key| ReviewSort::from_key(&key)).unwrap_or_default());
+        let list = Resource::new(
+            move || {
+                (
+                    slug.get(),
+                    sort.get(),
+                    actions.write.version().get(),
+                    actions.helpful.version().get(),
+                    actions.hide.version().get(),
+                    auth.generation(),
+                )
+            },
+            move |(slug, sort, ..)| list_reviews(slug, sort),
+        );
+        // Keyed on who is signed in only, so the form is drawn once and keeps
+        // what was typed whatever a submission answers.
+        let mine = Resource::new(move || (slug.get(), auth.generation()), move |(slug, _)| my_review(slug));
+        Reviews { actions, list, mine, sort }
+    }
+}
+
 /// The "Reviews" section of product `slug`'s page. `feedback` is what a
 /// form left when it was last posted without JavaScript.
 #[component]
-pub fn ProductReviews(slug: String, feedback: Option<FormFeedback>) -> impl IntoView {
+pub fn ProductReviews(reviews: Reviews, slug: String, feedback: Option<FormFeedback>) -> impl IntoView {
     let auth = use_auth();
-    let actions =
-        ReviewActions { write: ServerAction::new(), helpful: ServerAction::new(), hide: ServerAction::new() };
-    let query = use_query_map();
-    let sort = Memo::new(move |_| query.read().get(SORT_PARAM).and_then(|key| ReviewSort::from_key(&key)).unwrap_or_default());
+    let Reviews { actions, list, mine, sort } = reviews;
     let slug = StoredValue::new(slug);
-    let list = Resource::new(
-        move || {
-            (
-                sort.get(),
-                actions.write.version().get(),
-                actions.helpful.version().get(),
-                actions.hide.version().get(),
-                auth.generation(),
-            )
-        },
-        move |(sort, ..)| list_reviews(slug.get_value(), sort),
-    );
-    // Keyed on who is signed in only, so the form is drawn once and keeps
-    // what was typed whatever a submission answers.
-    let mine = Resource::new(move || auth.generation(), move |_| my_review(slug.get_value()));
     let feedback = StoredValue::new(feedback);
     view! {
         <section aria-labelledby="reviews-heading" class="reviews">

@@ -18,6 +18,7 @@ mod export;
 mod fuzz;
 mod head;
 mod helpers;
+mod hydration;
 mod idempotency;
 mod inventory;
 mod jobs;

@@ -19,6 +19,7 @@ use crate::admin::api::{admin_kpis, admin_order_counts, admin_orders};
 use crate::admin::model::{AdminOrderRow, KpiPeriod, Kpis, OrderPage, OrderQuery, StatusCount};
 use crate::auth::{use_auth, CurrentUser, Role};
 use crate::error::AppError;
+use crate::inventory::ui::{LowStock, LowStockPanel};
 use crate::live::ui::LiveIndicator;
 use crate::ui::forbidden::Forbidden;
 use leptos::html;
@@ -125,6 +126,7 @@ struct DeskData {
     first: Resource<Result<(OrderQuery, OrderPage), AppError>>,
     counts: Resource<Result<Vec<StatusCount>, AppError>>,
     kpis: Resource<Result<Kpis, AppError>>,
+    low_stock: LowStock,
 }
 
 impl DeskData {
@@ -148,7 +150,7 @@ impl DeskData {
         );
         // Re-read on the live `kpi` topic (see `kpis::KpiCards`).
         let kpis = Resource::new(move || period.get(), move |period| for_admin(user, move || admin_kpis(period)));
-        DeskData { params, refresh, first, counts, kpis }
+        DeskData { params, refresh, first, counts, kpis, low_stock: LowStock::new(user) }
     }
 }
 
@@ -216,7 +218,7 @@ fn DeskView(data: DeskData) -> impl IntoView {
                 <LiveIndicator />
             </header>
             <kpis::KpiCards kpis=data.kpis period choose=choose_period params=data.params />
-            <crate::inventory::ui::LowStockPanel />
+            <LowStockPanel stock=data.low_stock />
             <section class="desk-orders" aria-labelledby="orders-heading">
                 <h2 id="orders-heading">"Orders"</h2>
                 <filters::Filters params=data.params counts=data.counts go />

@@ -5,7 +5,7 @@ use crate::catalog::api::get_product;
 use crate::catalog::model::ProductDetail;
 use crate::error::AppError;
 use crate::reviews::model::rated_text;
-use crate::reviews::ui::ProductReviews;
+use crate::reviews::ui::{ProductReviews, Reviews};
 use crate::ui::form::{take_form_feedback, FormFeedback};
 use crate::ui::not_found::NotFound;
 use crate::wishlist::ui::WishlistToggle;
@@ -22,13 +22,15 @@ pub fn ProductPage() -> impl IntoView {
     let product = Resource::new(move || slug.get(), get_product);
     // What "Add to cart" left when it was posted without JavaScript.
     let feedback = Resource::new(|| (), |_| take_form_feedback());
+    // Here, before anything is awaited, like every resource of the page.
+    let reviews = Reviews::new(slug);
     let selected_sku = Signal::derive(move || query_params.read().get("variant"));
     view! {
         <Suspense fallback=|| view! { <p>"Loading product…"</p> }>
             {move || Suspend::new(async move {
                 let feedback = feedback.await.ok().flatten();
                 match product.await {
-                    Ok(product) => view! { <ProductView product selected_sku feedback /> }.into_any(),
+                    Ok(product) => view! { <ProductView product selected_sku feedback reviews /> }.into_any(),
                     Err(AppError::NotFound(_)) => view! { <NotFound /> }.into_any(),
                     Err(err) => view! { <p role="alert">{err.to_string()}</p> }.into_any(),
                 }
@@ -42,6 +44,7 @@ fn ProductView(
     product: ProductDetail,
     selected_sku: Signal<Option<String>>,
     feedback: Option<FormFeedback>,
+    reviews: Reviews,
 ) -> impl IntoView {
     let rated = rated_text(&product.rating);
     let review_feedback = feedback.clone();
@@ -130,6 +133,6 @@ fn ProductView(
                 </ul>
             </div>
         </article>
-        <ProductReviews slug=p.slug.clone() feedback=review_feedback />
+        <ProductReviews reviews slug=p.slug.clone() feedback=review_feedback />
     }
 }
