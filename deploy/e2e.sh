@@ -34,6 +34,9 @@ printf '\n==> Browser tests on %s (server log: %s)\n' "$backend" "$log"
 # jobs.spec.ts signs Shopify webhooks with this secret, and waits for a
 # job that always fails to go dead: a short retry backoff keeps that quick.
 export BAZAAR_SHOPIFY_WEBHOOK_SECRET="${BAZAAR_SHOPIFY_WEBHOOK_SECRET:-e2e-shopify-secret}"
+# checkout.spec.ts waits for the recovery job to settle a lost payment
+# answer: a short payment timeout and settle delay keep that quick.
+BAZAAR_PAYMENT_TIMEOUT_SECS=5 BAZAAR_CHECKOUT_SETTLE_SECS=6 \
 BAZAAR_JOBS_BACKOFF_MS=1000 BAZAAR_AUTH_RATE_PER_MIN=120 LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_ENV=DEV DATABASE_URL="$database_url" target/debug/server > "$log" 2>&1 &
 server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; cleanup_db' EXIT

@@ -5,7 +5,7 @@
  */
 import { expect, type Page } from '@playwright/test';
 import { test } from './helpers';
-import { cardLink, main, mainHeading, productCards, purchaseOptions, variantGroup } from './helpers';
+import { cardLink, main, mainHeading, productCards, purchaseOptions, variantGroup, waitForHydration } from './helpers';
 import {
   CARDS,
   addQuantity,
@@ -134,6 +134,20 @@ test('a declined card places no order and keeps the cart', async ({ page }) => {
   await expect(cartLine(page, item)).toHaveCount(1);
 });
 
+test('a payment whose answer is lost leaves the order pending until the recovery job confirms it, live', async ({ page }) => {
+  await signUpFreshCustomer(page);
+  await openFirstInStockProduct(page, LISTING);
+  await addToCart(page);
+  await open(page, '/checkout');
+  await placeOrder(page, CARDS.answerLost);
+  await expect(page).toHaveURL(/\/orders\/\d+$/);
+  await expect(main(page).getByText('Status: Pending', { exact: true })).toBeVisible();
+  await expect(main(page).getByText('We are confirming your payment. This page updates by itself.', { exact: true })).toBeVisible();
+  // deploy/e2e.sh runs the server with a 6 s settle delay.
+  await expect(main(page).getByText('Status: Confirmed', { exact: true })).toBeVisible({ timeout: 20_000 });
+  await expect(main(page).getByText('We are confirming your payment. This page updates by itself.', { exact: true })).toHaveCount(0);
+});
+
 test.describe('cart editing', () => {
   test('changing a quantity updates the subtotal; removing the only item empties the cart', async ({ page }) => {
     await signUpFreshCustomer(page);
@@ -223,3 +237,51 @@ async function findProductVariant(
   expect(chosen).not.toBeNull();
   return chosen as ChosenVariant;
 }
+
+/**
+ * Holds back the storefront's WASM until `release` is called, so the page
+ * is used as plain HTML first, as on a slow connection.
+ */
+async function holdWasm(page: Page): Promise<() => void> {
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.route(/\/pkg\/[^/]+\.wasm$/, async (route) => {
+    await released;
+    await route.continue();
+  });
+  return release;
+}
+
+test('an order placed before the checkout page has hydrated goes through, its errors shown', async ({ page }) => {
+  await signUpFreshCustomer(page);
+  const chosen = await openFirstInStockProduct(page, LISTING);
+  await addToCart(page);
+
+  // A declined card posted while the page is still plain HTML; the page
+  // hydrates while the post is on its way (the WASM is let through as it
+  // leaves), then the answer replaces it.
+  const release = await holdWasm(page);
+  await page.goto('/checkout');
+  page.on('request', (request) => {
+    if (request.method() === 'POST') {
+      release();
+    }
+  });
+  await placeOrder(page, CARDS.declined);
+  await expect(main(page).getByRole('alert').filter({ hasText: 'declined' })).toHaveText(
+    'Your card was declined. No payment was taken.',
+  );
+  await expect(page).toHaveURL(/\/checkout$/);
+  await waitForHydration(page);
+  const form = checkoutForm(page);
+  await expect(form.getByLabel('Full name', { exact: true }), 'the address typed is kept').toHaveValue('Eve Tester');
+
+  // The page that came back hydrates with its error and takes a good card.
+  await form.getByLabel('Card number', { exact: true }).fill(CARDS.success);
+  await form.getByRole('button', { name: 'Place order', exact: true }).click();
+  await expect(page).toHaveURL(/\/orders\/\d+$/);
+  await expect(main(page).getByText('Status: Confirmed', { exact: true })).toBeVisible();
+  await expect(main(page).getByRole('rowheader', { name: itemName(chosen), exact: true })).toBeVisible();
+});

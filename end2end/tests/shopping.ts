@@ -22,6 +22,8 @@ import {
 export const CARDS = {
   success: '4242424242424242',
   declined: '4000000000000002',
+  /** Charged, but the provider's answer is lost (docs/payments.md). */
+  answerLost: '4000000000000259',
 } as const;
 
 /** Loads `path`, expects HTTP 200 and waits until the app has hydrated. */
