@@ -4,18 +4,28 @@ use crate::catalog::model::ProductCard;
 use crate::wishlist::ui::WishlistToggle;
 use leptos::prelude::*;
 
+/// Cards whose image loads at once: about the first row on a desktop
+/// screen, where the largest image a visitor first sees usually is. The
+/// rest wait until they are scrolled near.
+const EAGER_IMAGES: usize = 4;
+
 /// Products as a labelled list of cards.
 #[component]
 pub fn ProductGrid(products: Vec<ProductCard>, label: &'static str) -> impl IntoView {
     view! {
         <ul class="product-grid" role="list" aria-label=label>
-            {products.into_iter().map(|card| view! { <li><Card card /></li> }).collect_view()}
+            {products
+                .into_iter()
+                .enumerate()
+                .map(|(i, card)| view! { <li><Card card eager=i < EAGER_IMAGES /></li> })
+                .collect_view()}
         </ul>
     }
 }
 
 #[component]
-fn Card(card: ProductCard) -> impl IntoView {
+fn Card(card: ProductCard, eager: bool) -> impl IntoView {
+    let loading = if eager { "eager" } else { "lazy" };
     let href = format!("/p/{}", card.slug);
     view! {
         <article class="card">
@@ -24,7 +34,7 @@ fn Card(card: ProductCard) -> impl IntoView {
                 .as_ref()
                 .map(|image| {
                     view! {
-                        <img src=image.url.clone() alt=image.alt.clone() width="240" height="240" loading="lazy" />
+                        <img src=image.url.clone() alt=image.alt.clone() width="240" height="240" loading=loading />
                     }
                 })}
             <h2 class="card-title">
