@@ -11,7 +11,6 @@ pub mod model;
 pub mod payment;
 #[cfg(feature = "ssr")]
 mod reserve;
-#[cfg(feature = "ssr")]
 pub mod shipping;
 #[cfg(feature = "ssr")]
 pub mod settle;
