@@ -44,6 +44,7 @@ pub struct Reviews {
     list: Resource<Result<ReviewList, AppError>>,
     mine: Resource<Result<Option<Review>, AppError>>,
     sort: Memo<ReviewSort>,
+    slug: Memo<String>,
 }
 
 impl Reviews {
@@ -68,20 +69,19 @@ impl Reviews {
             },
             move |(slug, sort, ..)| list_reviews(slug, sort),
         );
-        // Keyed on who is signed in only, so the form is drawn once and keeps
-        // what was typed whatever a submission answers.
+        // Keyed on the product and who is signed in only, so the form is
+        // drawn once and keeps what was typed whatever a submission answers.
         let mine = Resource::new(move || (slug.get(), auth.generation()), move |(slug, _)| my_review(slug));
-        Reviews { actions, list, mine, sort }
+        Reviews { actions, list, mine, sort, slug }
     }
 }
 
-/// The "Reviews" section of product `slug`'s page. `feedback` is what a
-/// form left when it was last posted without JavaScript.
+/// The "Reviews" section of a product's page. `feedback` is what a form
+/// left when it was last posted without JavaScript.
 #[component]
-pub fn ProductReviews(reviews: Reviews, slug: String, feedback: Option<FormFeedback>) -> impl IntoView {
+pub fn ProductReviews(reviews: Reviews, feedback: Option<FormFeedback>) -> impl IntoView {
     let auth = use_auth();
-    let Reviews { actions, list, mine, sort } = reviews;
-    let slug = StoredValue::new(slug);
+    let Reviews { actions, list, mine, sort, slug } = reviews;
     let feedback = StoredValue::new(feedback);
     view! {
         <section aria-labelledby="reviews-heading" class="reviews">
@@ -97,12 +97,12 @@ pub fn ProductReviews(reviews: Reviews, slug: String, feedback: Option<FormFeedb
                     let mine = mine.await.ok().flatten();
                     if signed_in {
                         view! {
-                            <WriteReviewForm slug=slug.get_value() action=actions.write mine feedback=feedback.get_value() />
+                            <WriteReviewForm slug=slug.get_untracked() action=actions.write mine feedback=feedback.get_value() />
                         }
                             .into_any()
                     } else {
                         let next = form_urlencoded::Serializer::new(String::new())
-                            .append_pair("next", &format!("/p/{}", slug.get_value()))
+                            .append_pair("next", &format!("/p/{}", slug.get_untracked()))
                             .finish();
                         view! {
                             <p>
@@ -113,7 +113,7 @@ pub fn ProductReviews(reviews: Reviews, slug: String, feedback: Option<FormFeedb
                     }
                 })}
             </Suspense>
-            <SortControl slug=slug.get_value() sort />
+            <SortControl slug=slug.get_untracked() sort />
             <VoteOutcome actions feedback=feedback.get_value() />
             <Transition fallback=|| view! { <p>"Loading reviews…"</p> }>
                 {move || Suspend::new(async move {

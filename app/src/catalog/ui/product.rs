@@ -133,6 +133,6 @@ fn ProductView(
                 </ul>
             </div>
         </article>
-        <ProductReviews reviews slug=p.slug.clone() feedback=review_feedback />
+        <ProductReviews reviews feedback=review_feedback />
     }
 }
