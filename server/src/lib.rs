@@ -36,6 +36,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -178,12 +179,22 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
 /// What the not-found page's render needs: the nonce, and the state its
 /// layout's resources (cart, signed-in user) read, which
 /// `leptos_routes_with_context` provides to every other page.
-fn not_found_context(state: &AppState) -> impl Fn() + Clone + Send + 'static {
+fn not_found_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     let state = state.clone();
     move || {
         edge::headers::provide_request_nonce();
         leptos::prelude::provide_context(state.clone());
     }
+}
+
+/// The not-found page, rendered like every page (`SsrMode::Async`); its
+/// route sets the 404 status.
+async fn not_found_page(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let options = state.leptos_options.clone();
+    leptos_axum::render_app_async_with_context(not_found_context(&state), move || shell(options.clone()))(request).await
 }
 
 /// Pages, server functions (`/api/…`) and static files, besides
@@ -214,7 +225,21 @@ fn router(
         .merge(export::routes())
         .merge(own_state)
         .leptos_routes_with_context(&state, routes, edge::headers::provide_request_nonce, move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(not_found_context(&state), shell))
+        // The built site's files (`/pkg/…`, pictures), as their brotli or
+        // gzip copies where the build made them; the not-found page for
+        // any other path. Not leptos_axum's `file_and_error_handler`: it
+        // answers a file inside a reactive owner that inherits whichever
+        // owner the worker thread last left current, so a file could go
+        // out with another request's status (seen: `/pkg/bazaar.wasm`
+        // answered 403 right after a "Not allowed" page).
+        .fallback_service(
+            ServeDir::new(&*state.leptos_options.site_root)
+                .precompressed_br()
+                .precompressed_gzip()
+                // A POST to a path nothing serves is "not found" too.
+                .call_fallback_on_method_not_allowed(true)
+                .fallback(axum::handler::Handler::with_state(not_found_page, state.clone())),
+        )
         .layer(axum::middleware::from_fn(api_input::guard))
         // Every 5xx is logged at ERROR with its method and URI (the span's
         // fields), whichever handler produced it.

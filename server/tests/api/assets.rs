@@ -1,7 +1,8 @@
 //! How long browsers keep what the shop serves: a release build's
 //! content-hashed bundles are sent as their precompressed brotli or gzip
 //! copies, with a year-long immutable lifetime; pages are revalidated,
-//! personal pages never stored, bundled pictures kept a week.
+//! personal pages never stored, bundled pictures kept a week; and a file
+//! answers with its own status, never a page's.
 
 use crate::helpers::{for_both_backends, Backend, TestApp};
 use leptos::config::LeptosOptions;
@@ -69,4 +70,40 @@ async fn pages_are_revalidated_and_personal_ones_never_stored(backend: Backend) 
     assert_eq!(header(&cart, CACHE_CONTROL), Some("no-store"));
 }
 
-for_both_backends!(hashed_bundles_are_sent_precompressed_and_kept_for_a_year, pages_are_revalidated_and_personal_ones_never_stored);
+/// A file goes out with its own status whatever page the server rendered
+/// just before or beside it: the browser once got `403` for the WASM
+/// after a customer's "Not allowed" page, and failed to start.
+async fn files_never_take_a_page_status(backend: Backend) {
+    let site = tempfile::tempdir().expect("site root");
+    std::fs::create_dir_all(site.path().join("pkg")).expect("pkg dir");
+    std::fs::write(site.path().join("pkg/bazaar.wasm"), b"\0asm debug bundle").expect("wasm");
+    let root = site.path().to_str().expect("utf-8 path").to_string();
+    let app = TestApp::spawn_with(backend, |config| {
+        config.leptos = LeptosOptions::builder()
+            .output_name("bazaar")
+            .site_root(root)
+            .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+            .build();
+    })
+    .await;
+    let shopper = crate::checkout::customer(&app, "files@example.com").await;
+    let fetch = |path: &'static str| {
+        let request = shopper.get(format!("{}{path}", app.base));
+        async move { request.send().await.expect("GET").status().as_u16() }
+    };
+    for round in 0..40 {
+        let (page, file, missing) = tokio::join!(fetch("/admin/products"), fetch("/pkg/bazaar.wasm"), fetch("/pkg/none.wasm"));
+        assert_eq!((page, file, missing), (403, 200, 404), "round {round}: the page, the WASM, a missing file");
+        assert_eq!(fetch("/pkg/bazaar.wasm").await, 200, "round {round}: the WASM right after the page");
+    }
+    let (status, html) = app.get("/pkg/none.wasm").await;
+    assert!(status == 404 && html.contains("Page not found"), "a missing file is the not-found page: {status}");
+    let posted = app.client.post(format!("{}/no/such/page", app.base)).send().await.expect("POST");
+    assert_eq!(posted.status(), 404, "a POST to a path nothing serves");
+}
+
+for_both_backends!(
+    hashed_bundles_are_sent_precompressed_and_kept_for_a_year,
+    pages_are_revalidated_and_personal_ones_never_stored,
+    files_never_take_a_page_status
+);
