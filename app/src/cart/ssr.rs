@@ -4,6 +4,7 @@
 use super::model::{Cart, CartLine, MAX_LINE_QUANTITY};
 use crate::auth::ssr::{current_user, session, session_error};
 use crate::catalog::model::Image;
+use crate::db::write_turn;
 use crate::entity::{cart_item, product, product_image, variant};
 use crate::error::AppError;
 use crate::money::Money;
@@ -77,13 +78,17 @@ async fn set_line(db: &DatabaseConnection, owner: &Owner, variant_id: i32, quant
             }
         }
         Owner::User(user_id) if quantity == 0 => {
+            let _turn = write_turn(db).await?;
             cart_item::Entity::delete_many()
                 .filter(cart_item::Column::UserId.eq(*user_id))
                 .filter(cart_item::Column::VariantId.eq(variant_id))
                 .exec(db)
                 .await?;
         }
-        Owner::User(user_id) => upsert_line(db, *user_id, variant_id, quantity).await?,
+        Owner::User(user_id) => {
+            let _turn = write_turn(db).await?;
+            upsert_line(db, *user_id, variant_id, quantity).await?
+        }
     }
     Ok(())
 }
@@ -176,6 +181,7 @@ pub async fn merge_guest_cart(db: &DatabaseConnection, session: &Session, user_i
         .iter()
         .map(|v| (v.id, stock_of(v)))
         .collect();
+    let _turn = write_turn(db).await?;
     for line in guest {
         let Some(&available) = stock.get(&line.variant_id) else { continue };
         let merged = existing.get(&line.variant_id).copied().unwrap_or(0).saturating_add(line.quantity);

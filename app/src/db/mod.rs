@@ -26,8 +26,12 @@ pub struct WriteTxn {
     // Dropped before `_turn`, so an abandoned transaction is rolled back
     // before the next writer is let in.
     txn: DatabaseTransaction,
-    _turn: Option<OwnedMutexGuard<()>>,
+    _turn: WriteTurn,
 }
+
+/// A database's write turn on SQLite (nothing on PostgreSQL), held until
+/// dropped.
+pub struct WriteTurn(Option<OwnedMutexGuard<()>>);
 
 impl WriteTxn {
     pub async fn commit(self) -> Result<(), DbErr> {
@@ -69,7 +73,9 @@ impl ConnectionTrait for WriteTxn {
 /// leave the lock idle while they sleep: with a few writers at once most
 /// of the time goes to sleeping. So on SQLite writers first queue for
 /// their turn here, in arrival order, and only the one whose turn it is
-/// asks SQLite for the lock. A reader that later tries to write after
+/// asks SQLite for the lock; writes outside a transaction on the busy
+/// paths (cart lines, the job queue, outbox emails) queue the same way
+/// through [`write_turn`]. A reader that later tries to write after
 /// another connection committed would also fail at once with "database
 /// is locked"; a statement that writes nothing but needs the write lock
 /// takes it up front instead, like `BEGIN IMMEDIATE`. On PostgreSQL row
@@ -86,17 +92,28 @@ pub async fn begin_write_first(db: &DatabaseConnection) -> Result<WriteTxn, DbEr
 }
 
 async fn begin(db: &DatabaseConnection, lock_up_front: bool) -> Result<WriteTxn, DbErr> {
+    let turn = write_turn(db).await?;
+    let txn = db.begin().await?;
+    if lock_up_front && turn.0.is_some() {
+        txn.execute_unprepared("UPDATE seaql_migrations SET version = version WHERE 0 = 1").await?;
+    }
+    Ok(WriteTxn { txn, _turn: turn })
+}
+
+/// Waits for `db`'s write turn, for a write outside a transaction (a
+/// single statement that writes): on SQLite it queues with the
+/// transactions of [`begin_write`], so it neither sleeps in SQLite's busy
+/// handler while they write nor makes the one whose turn it is sleep
+/// there. Hold it while the statement runs. Nothing to wait for on
+/// PostgreSQL.
+pub async fn write_turn(db: &DatabaseConnection) -> Result<WriteTurn, DbErr> {
     if db.get_database_backend() != DbBackend::Sqlite {
-        return Ok(WriteTxn { txn: db.begin().await?, _turn: None });
+        return Ok(WriteTurn(None));
     }
     let turn = tokio::time::timeout(TURN_TIMEOUT, turns_of(db).lock_owned())
         .await
         .map_err(|_| DbErr::Custom("the database is busy: no turn to write within 5 s".into()))?;
-    let txn = db.begin().await?;
-    if lock_up_front {
-        txn.execute_unprepared("UPDATE seaql_migrations SET version = version WHERE 0 = 1").await?;
-    }
-    Ok(WriteTxn { txn, _turn: Some(turn) })
+    Ok(WriteTurn(Some(turn)))
 }
 
 /// Whether `err` is a unique index refusing a row (sea-orm's typed

@@ -6,6 +6,7 @@
 
 use super::{Mailer, OutgoingEmail};
 use crate::jobs::{JobError, JobHandler};
+use app::db::write_turn;
 use app::entity::job;
 use app::entity::outbox_email::{self, OutboxStatus};
 use chrono::Utc;
@@ -62,7 +63,11 @@ impl JobHandler for SendEmail {
             }
             Err(err) => update.last_error = Set(Some(err.to_string())),
         }
+        // In the writers' queue, so it never leaves a checkout's
+        // transaction sleeping in SQLite's busy handler.
+        let turn = write_turn(&self.db).await?;
         update.update(&self.db).await?;
+        drop(turn);
         sent.map_err(|err| JobError::Retry(err.to_string()))
     }
 

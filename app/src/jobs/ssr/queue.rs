@@ -5,6 +5,7 @@
 //! written only by the claim that still holds the job, so a worker that
 //! lost its lease can never overwrite the work of the one that took over.
 
+use crate::db::write_turn;
 use crate::entity::job::{self, JobStatus};
 use crate::error::AppError;
 use crate::live::protocol::EventBody;
@@ -12,7 +13,7 @@ use crate::live::ssr::Recorded;
 use crate::live::topic::Topic;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, OnConflict, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, Statement};
 use serde_json::Value;
 
 /// The queues, each with its own workers.
@@ -155,7 +156,7 @@ fn param(backend: DbBackend, n: usize) -> String {
 /// (its worker died). One statement: on PostgreSQL rows another worker is
 /// claiming are skipped (`SKIP LOCKED`); SQLite has a single writer, so the
 /// statement is atomic as it is.
-pub async fn claim(db: &impl ConnectionTrait, queue: &str, token: &str, limit: u64, lease: Duration) -> Result<Vec<Claim>, DbErr> {
+pub async fn claim(db: &DatabaseConnection, queue: &str, token: &str, limit: u64, lease: Duration) -> Result<Vec<Claim>, DbErr> {
     let backend = db.get_database_backend();
     let now = Utc::now();
     let p = |n| param(backend, n);
@@ -183,6 +184,7 @@ pub async fn claim(db: &impl ConnectionTrait, queue: &str, token: &str, limit: u
         JobStatus::Pending.into(),
         JobStatus::Failed.into(),
     ];
+    let _turn = write_turn(db).await?;
     let mut claimed = job::Entity::find().from_raw_sql(Statement::from_sql_and_values(backend, sql, values)).all(db).await?;
     claimed.sort_by_key(|job| job.id);
     Ok(claimed.into_iter().map(|job| Claim { job, token: token.to_string() }).collect())
@@ -198,14 +200,16 @@ fn held(claim: &Claim) -> sea_orm::UpdateMany<job::Entity> {
 
 /// Extends `claim`'s lease to `lease` from now; `false` if the job was
 /// lost meanwhile (the lease ran out and another worker took it).
-pub async fn extend(db: &impl ConnectionTrait, claim: &Claim, lease: Duration) -> Result<bool, DbErr> {
+pub async fn extend(db: &DatabaseConnection, claim: &Claim, lease: Duration) -> Result<bool, DbErr> {
+    let _turn = write_turn(db).await?;
     let updated = held(claim).col_expr(job::Column::LeaseUntil, Expr::value(Utc::now() + lease)).exec(db).await?;
     Ok(updated.rows_affected == 1)
 }
 
 /// Marks `claim`'s job done; `false` if it was lost meanwhile.
-pub async fn complete(db: &impl ConnectionTrait, claim: &Claim) -> Result<bool, DbErr> {
+pub async fn complete(db: &DatabaseConnection, claim: &Claim) -> Result<bool, DbErr> {
     let now = Utc::now();
+    let _turn = write_turn(db).await?;
     let updated = held(claim)
         .col_expr(job::Column::Status, Expr::value(JobStatus::Done))
         .col_expr(job::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
@@ -230,7 +234,7 @@ pub enum Failure {
 
 /// Records that `claim`'s attempt failed with `error`: dead if it was the
 /// last attempt or `permanent`, else due again after `backoff`.
-pub async fn fail(db: &impl ConnectionTrait, claim: &Claim, error: &str, permanent: bool, backoff: Duration) -> Result<Failure, DbErr> {
+pub async fn fail(db: &DatabaseConnection, claim: &Claim, error: &str, permanent: bool, backoff: Duration) -> Result<Failure, DbErr> {
     let now = Utc::now();
     let dead = permanent || claim.job.attempts >= claim.job.max_attempts;
     let retry_at = now + backoff;
@@ -244,6 +248,7 @@ pub async fn fail(db: &impl ConnectionTrait, claim: &Claim, error: &str, permane
     } else {
         update = update.col_expr(job::Column::RunAt, Expr::value(retry_at));
     }
+    let _turn = write_turn(db).await?;
     Ok(match update.exec(db).await?.rows_affected {
         0 => Failure::Lost,
         _ if dead => Failure::Dead,
@@ -253,7 +258,8 @@ pub async fn fail(db: &impl ConnectionTrait, claim: &Claim, error: &str, permane
 
 /// Deletes jobs that finished (done) before `cutoff`; returns how many.
 /// Dead jobs stay until a person retries or discards them.
-pub async fn prune_done(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Result<u64, DbErr> {
+pub async fn prune_done(db: &DatabaseConnection, cutoff: DateTime<Utc>) -> Result<u64, DbErr> {
+    let _turn = write_turn(db).await?;
     let deleted = job::Entity::delete_many()
         .filter(job::Column::Status.eq(JobStatus::Done))
         .filter(job::Column::FinishedAt.lt(cutoff))
