@@ -39,10 +39,13 @@ const SWEEP_PERIOD: StdDuration = StdDuration::from_secs(60 * 60);
 /// The table created by migration `m20261123_000003_create_accounts`.
 const TABLE: &str = "sessions";
 
-/// The session store for the database the shop runs on.
+/// The session store for the database the shop runs on. On SQLite its
+/// writes queue for the database's write turn (`app::db::write_turn`)
+/// like the shop's own: a sign-in's session rows otherwise wait in
+/// SQLite's busy handler, holding a pooled connection while they sleep.
 #[derive(Debug, Clone)]
 pub enum DbSessionStore {
-    Sqlite(SqliteStore),
+    Sqlite { store: SqliteStore, db: DatabaseConnection },
     Postgres(PostgresStore),
 }
 
@@ -57,7 +60,7 @@ impl DbSessionStore {
         match db.get_database_backend() {
             DatabaseBackend::Sqlite => SqliteStore::new(db.get_sqlite_connection_pool().clone())
                 .with_table_name(TABLE)
-                .map(DbSessionStore::Sqlite)
+                .map(|store| DbSessionStore::Sqlite { store, db: db.clone() })
                 .map_err(SessionStoreError),
             DatabaseBackend::Postgres => PostgresStore::new(db.get_postgres_connection_pool().clone())
                 .with_schema_name("public")
@@ -89,28 +92,37 @@ impl DbSessionStore {
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         match self {
-            DbSessionStore::Sqlite(store) => store.create(record).await,
+            DbSessionStore::Sqlite { store, db } => {
+                let _turn = turn(db).await?;
+                store.create(record).await
+            }
             DbSessionStore::Postgres(store) => store.create(record).await,
         }
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         match self {
-            DbSessionStore::Sqlite(store) => store.save(record).await,
+            DbSessionStore::Sqlite { store, db } => {
+                let _turn = turn(db).await?;
+                store.save(record).await
+            }
             DbSessionStore::Postgres(store) => store.save(record).await,
         }
     }
 
     async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
         match self {
-            DbSessionStore::Sqlite(store) => store.load(session_id).await,
+            DbSessionStore::Sqlite { store, .. } => store.load(session_id).await,
             DbSessionStore::Postgres(store) => store.load(session_id).await,
         }
     }
 
     async fn delete(&self, session_id: &Id) -> session_store::Result<()> {
         match self {
-            DbSessionStore::Sqlite(store) => store.delete(session_id).await,
+            DbSessionStore::Sqlite { store, db } => {
+                let _turn = turn(db).await?;
+                store.delete(session_id).await
+            }
             DbSessionStore::Postgres(store) => store.delete(session_id).await,
         }
     }
@@ -120,10 +132,18 @@ impl SessionStore for DbSessionStore {
 impl ExpiredDeletion for DbSessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
         match self {
-            DbSessionStore::Sqlite(store) => store.delete_expired().await,
+            DbSessionStore::Sqlite { store, db } => {
+                let _turn = turn(db).await?;
+                store.delete_expired().await
+            }
             DbSessionStore::Postgres(store) => store.delete_expired().await,
         }
     }
+}
+
+/// The write turn of `db`, failing like the store when it is not had.
+async fn turn(db: &DatabaseConnection) -> session_store::Result<app::db::WriteTurn> {
+    app::db::write_turn(db).await.map_err(|err| session_store::Error::Backend(err.to_string()))
 }
 
 /// The session middleware: cookie [`cookie_name`], HttpOnly (no script can
