@@ -161,6 +161,8 @@ impl SimulatedPayments {
             created_at: Set(Utc::now()),
             refunded_at: Set(None),
         };
+        // The ledger shares the shop's database here: in its writers' queue.
+        let _turn = crate::db::write_turn(&self.db).await?;
         payment_charge::Entity::insert(charge).exec_without_returning(&self.db).await?;
         Ok(reference)
     }
