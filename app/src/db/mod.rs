@@ -73,9 +73,8 @@ impl ConnectionTrait for WriteTxn {
 /// leave the lock idle while they sleep: with a few writers at once most
 /// of the time goes to sleeping. So on SQLite writers first queue for
 /// their turn here, in arrival order, and only the one whose turn it is
-/// asks SQLite for the lock; writes outside a transaction on the busy
-/// paths (cart lines, the job queue, outbox emails) queue the same way
-/// through [`write_turn`]. A reader that later tries to write after
+/// asks SQLite for the lock; the busy paths' writes outside a transaction
+/// queue the same way through [`write_turn`]. A reader that later tries to write after
 /// another connection committed would also fail at once with "database
 /// is locked"; a statement that writes nothing but needs the write lock
 /// takes it up front instead, like `BEGIN IMMEDIATE`. On PostgreSQL row

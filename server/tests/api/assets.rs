@@ -26,6 +26,20 @@ fn release_site() -> tempfile::TempDir {
     site
 }
 
+/// A server on `backend` serving `site`, its names content-hashed or not.
+async fn serving(backend: Backend, site: &tempfile::TempDir, hashed: bool) -> TestApp {
+    let root = site.path().to_str().expect("utf-8 path").to_string();
+    TestApp::spawn_with(backend, |config| {
+        config.leptos = LeptosOptions::builder()
+            .output_name("bazaar")
+            .site_root(root)
+            .hash_files(hashed)
+            .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+            .build();
+    })
+    .await
+}
+
 async fn get(app: &TestApp, path: &str, encodings: &str) -> reqwest::Response {
     app.client.get(format!("{}{path}", app.base)).header(ACCEPT_ENCODING, encodings).send().await.expect("GET")
 }
@@ -36,16 +50,7 @@ fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> Op
 
 async fn hashed_bundles_are_sent_precompressed_and_kept_for_a_year(backend: Backend) {
     let site = release_site();
-    let root = site.path().to_str().expect("utf-8 path").to_string();
-    let app = TestApp::spawn_with(backend, |config| {
-        config.leptos = LeptosOptions::builder()
-            .output_name("bazaar")
-            .site_root(root)
-            .hash_files(true)
-            .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
-            .build();
-    })
-    .await;
+    let app = serving(backend, &site, true).await;
     let path = format!("/pkg/{WASM}");
     for (accepts, encoding, body) in
         [("br, gzip", Some("br"), &b"brotli copy"[..]), ("gzip", Some("gzip"), b"gzip copy"), ("identity", None, b"\0asm raw bundle")]
@@ -77,15 +82,7 @@ async fn files_never_take_a_page_status(backend: Backend) {
     let site = tempfile::tempdir().expect("site root");
     std::fs::create_dir_all(site.path().join("pkg")).expect("pkg dir");
     std::fs::write(site.path().join("pkg/bazaar.wasm"), b"\0asm debug bundle").expect("wasm");
-    let root = site.path().to_str().expect("utf-8 path").to_string();
-    let app = TestApp::spawn_with(backend, |config| {
-        config.leptos = LeptosOptions::builder()
-            .output_name("bazaar")
-            .site_root(root)
-            .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
-            .build();
-    })
-    .await;
+    let app = serving(backend, &site, false).await;
     let shopper = crate::checkout::customer(&app, "files@example.com").await;
     let fetch = |path: &'static str| {
         let request = shopper.get(format!("{}{path}", app.base));
